@@ -1,0 +1,216 @@
+"""`guichet`: up, migrate, token, dlq, outbox, contracts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from guichet_common.auth import Role, mint_token
+from guichet_common.contracts import asyncapi_yaml, openapi_json
+from guichet_common.db import make_engine, make_session_factory, unit_of_work
+from guichet_common.logging import configure_logging
+from guichet_common.outbox import outbox_status
+from guichet_common.settings import CommonSettings
+
+from guichet.services import SERVICES, service
+
+app = typer.Typer(help="Guichet, the service desk of the school district's IT department.",
+                  no_args_is_help=True)
+dlq_app = typer.Typer(help="Messages parked after their last retry (RabbitMQ).",
+                      no_args_is_help=True)
+outbox_app = typer.Typer(help="The services' transactional outboxes.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(outbox_app, name="outbox")
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./var)")]
+
+
+def _settings(data_dir: Path | None) -> CommonSettings:
+    if data_dir is not None:
+        os.environ["GUICHET_DATA_DIR"] = str(data_dir)
+    return CommonSettings()
+
+
+def _jwt_secret(settings: CommonSettings) -> str:
+    """GUICHET_JWT_SECRET if set; else a random secret kept in the data directory, so a
+    fresh install never accepts tokens signed with a secret printed in a README."""
+    if "GUICHET_JWT_SECRET" in os.environ:
+        return settings.jwt_secret.get_secret_value()
+    path = settings.data_dir / "secrets" / "jwt_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _database_url(settings: CommonSettings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    from guichet_common.embedded import EmbeddedPostgres
+
+    embedded = EmbeddedPostgres(settings.data_dir)
+    port = embedded.running_port()
+    if port is None:
+        raise typer.BadParameter(
+            "no GUICHET_DATABASE_URL and no embedded PostgreSQL running in "
+            f"{settings.data_dir}: start `guichet up` first"
+        )
+    embedded.port = port
+    return embedded.url
+
+
+@app.command()
+def up(
+    port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    data_dir: DataDir = None,
+) -> None:
+    """Start all four services in one process: embedded PostgreSQL and in-process bus unless
+    GUICHET_DATABASE_URL / GUICHET_AMQP_URL say otherwise."""
+    from guichet.allinone import build_app, migrate
+    from guichet_common.embedded import EmbeddedPostgres
+
+    settings = _settings(data_dir)
+    configure_logging(settings.log_level, json=settings.log_json)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["GUICHET_JWT_SECRET"] = _jwt_secret(settings)
+    embedded = None
+    database_url = settings.database_url
+    if not database_url:
+        embedded = EmbeddedPostgres(settings.data_dir)
+        database_url = embedded.start()
+        os.environ["GUICHET_DATABASE_URL"] = database_url
+    try:
+        asyncio.run(migrate(database_url))
+        server = uvicorn.Server(uvicorn.Config(build_app(settings.amqp_url), host=host, port=port,
+                                               log_config=None, access_log=False))
+        server.run()
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+@app.command("migrate")
+def migrate_command(
+    only: Annotated[list[str] | None, typer.Option("--service", help="Only this service")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Apply every service's migrations (alembic upgrade head)."""
+    from guichet.allinone import migrate
+
+    settings = _settings(data_dir)
+    entries = [service(n) for n in only] if only else list(SERVICES)
+    asyncio.run(migrate(_database_url(settings), entries))
+    typer.echo(f"migrated: {', '.join(e.name for e in entries)}")
+
+
+@app.command()
+def token(
+    role: Annotated[list[Role], typer.Option("--role", help="Role (repeatable)")],
+    sub: Annotated[str, typer.Option("--sub", help="Subject (user id)")],
+    ttl: Annotated[int, typer.Option(help="Lifetime in minutes")] = 720,
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Mint a JWT the embedded default accepts; the token is alone on the last line."""
+    settings = _settings(data_dir)
+    typer.echo(
+        mint_token(_jwt_secret(settings), subject=sub, roles=[r.value for r in role],
+                   ttl=timedelta(minutes=ttl), issuer=settings.jwt_issuer, name=name)
+    )
+
+
+def _amqp_url() -> str:
+    url = CommonSettings().amqp_url
+    if not url:
+        raise typer.BadParameter("set GUICHET_AMQP_URL: dead-letter queues live in RabbitMQ")
+    return url
+
+
+def _consumer_queues() -> list[str]:
+    return [
+        f"{entry.name}.{subscription.group}"
+        for entry in SERVICES
+        for subscription in entry.definition().subscriptions
+    ]
+
+
+@dlq_app.command("list")
+def dlq_list(
+    queue: Annotated[list[str] | None, typer.Option(help="Queue (default: every consumer)")] = None,
+) -> None:
+    """Depth of each `<queue>.dlq` and why its first messages were parked."""
+    from guichet_common.dlq import inspect
+
+    for dlq in asyncio.run(inspect(_amqp_url(), queue or _consumer_queues())):
+        typer.echo(f"{dlq.queue}.dlq  {dlq.depth} parked")
+        for parked in dlq.sample:
+            typer.echo(f"  {parked.event_id}  {parked.event_type}  {parked.parked_at or ''}  "
+                       f"{parked.error}")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    queue: Annotated[str, typer.Argument(help="The consumer queue, e.g. notifier.garage")],
+    limit: Annotated[int | None, typer.Option(help="At most this many")] = None,
+) -> None:
+    """Send parked messages back to their queue with a fresh retry budget."""
+    from guichet_common.dlq import replay
+
+    moved = asyncio.run(replay(_amqp_url(), queue, limit=limit))
+    typer.echo(f"replayed {moved} message(s) to {queue}")
+
+
+@outbox_app.command("status")
+def outbox_status_command(data_dir: DataDir = None) -> None:
+    """Pending rows, oldest pending, published in the last hour, failing, per service."""
+    settings = _settings(data_dir)
+    url = _database_url(settings)
+
+    async def collect() -> None:
+        engine = make_engine(url, pool_size=1)
+        try:
+            async with unit_of_work(make_session_factory(engine)) as session:
+                for entry in SERVICES:
+                    s = await outbox_status(session, entry.definition().tables)
+                    oldest = s.oldest_pending_at.isoformat() if s.oldest_pending_at else "-"
+                    typer.echo(f"{s.schema:<10} pending={s.pending} oldest={oldest} "
+                               f"published_1h={s.published_last_hour} failing={s.failing}"
+                               + (f" last_error={s.last_error}" if s.last_error else ""))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(collect())
+
+
+@app.command()
+def contracts(
+    check: Annotated[bool, typer.Option(help="Fail if the committed files differ")] = False,
+) -> None:
+    """Write (or --check) services/<svc>/openapi.json and asyncapi.yaml from the code."""
+    drift = []
+    for entry in SERVICES:
+        definition = entry.definition()
+        generated = {
+            "openapi.json": openapi_json(entry.create_app()),
+            "asyncapi.yaml": asyncapi_yaml(definition),
+        }
+        for filename, content in generated.items():
+            path = entry.root / filename
+            if check:
+                if not path.exists() or path.read_text() != content:
+                    drift.append(str(path))
+            else:
+                path.write_text(content)
+    if drift:
+        typer.echo("contract drift (run `guichet contracts` and commit):\n  " + "\n  ".join(drift),
+                   err=True)
+        raise typer.Exit(1)
+    typer.echo("contracts up to date" if check else "contracts written")

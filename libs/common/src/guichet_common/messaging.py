@@ -1,0 +1,473 @@
+"""The event bus: RabbitMQ in production, an in-process twin for the embedded default.
+
+Topology (RabbitMQ):
+- `guichet.events`: durable topic exchange; routing key = event type. Unroutable messages go
+  to its alternate exchange `guichet.unrouted` (and queue of the same name), never lost.
+- one quorum queue per consumer group (`<service>.<group>`), bound with routing-key patterns.
+- retries: one fanout exchange + TTL queue per delay (`guichet.retry.<ms>ms`); a retry is
+  published there with routing key = the failing queue, and dead-letters back through the
+  default exchange to that queue only: other consumers never see it again.
+- parking: `<queue>.dlq`, with the failure reason in headers. The quorum queue also
+  dead-letters there through `guichet.dlx` once its delivery limit is hit (crash loops).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+from prometheus_client import Counter, Histogram
+from pydantic import ValidationError
+
+from guichet_common.events import Envelope
+from guichet_common.logging import correlation_id_var, get_logger
+
+log = get_logger(__name__)
+
+EVENTS_EXCHANGE = "guichet.events"
+UNROUTED_EXCHANGE = "guichet.unrouted"
+DEAD_LETTER_EXCHANGE = "guichet.dlx"
+RETRY_COUNT_HEADER = "x-retry-count"
+ERROR_HEADER = "x-guichet-error"
+ORIGINAL_QUEUE_HEADER = "x-guichet-queue"
+PARKED_AT_HEADER = "x-guichet-parked-at"
+DELIVERY_LIMIT = 20
+
+MESSAGES_HANDLED = Counter(
+    "guichet_messages_total", "Messages consumed, by outcome", ["queue", "outcome"]
+)
+HANDLE_SECONDS = Histogram("guichet_message_handle_seconds", "Handler duration", ["queue"])
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    routing_key: str
+    body: bytes
+    message_id: str
+    correlation_id: str | None = None
+    source: str | None = None
+    timestamp: datetime | None = None
+    headers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    patterns: tuple[str, ...]
+    prefetch: int = 32
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.name}.dlq"
+
+
+class PermanentError(Exception):
+    """The message can never succeed (malformed, unknown type, invalid payload): park it now."""
+
+
+EnvelopeHandler = Callable[[Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Ack:
+    pass
+
+
+@dataclass(frozen=True)
+class Retry:
+    delay: float
+    error: str
+
+
+@dataclass(frozen=True)
+class Park:
+    error: str
+
+
+Outcome = Ack | Retry | Park
+
+
+async def dispatch(
+    body: bytes, retry_count: int, handler: EnvelopeHandler, delays: Sequence[float], queue: str
+) -> Outcome:
+    """Decide what becomes of one delivery. Shared by both buses so they behave alike."""
+    try:
+        envelope = Envelope.model_validate_json(body)
+    except ValidationError as exc:
+        return Park(f"malformed envelope: {_short(exc)}")
+    token = correlation_id_var.set(envelope.correlationid)
+    started = time.perf_counter()
+    try:
+        await handler(envelope)
+    except PermanentError as exc:
+        log.warning("message parked", queue=queue, event_id=str(envelope.id), error=str(exc))
+        return Park(str(exc))
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        if retry_count < len(delays):
+            log.warning("handler failed, will retry", queue=queue, event_id=str(envelope.id),
+                        attempt=retry_count + 1, error=error)
+            return Retry(delays[retry_count], error)
+        log.error("handler failed for good, parking", queue=queue, event_id=str(envelope.id),
+                  attempts=retry_count + 1, error=error)
+        return Park(f"failed after {retry_count + 1} attempts: {error}")
+    finally:
+        HANDLE_SECONDS.labels(queue).observe(time.perf_counter() - started)
+        correlation_id_var.reset(token)
+    return Ack()
+
+
+def _short(exc: Exception, limit: int = 500) -> str:
+    return str(exc).replace("\n", " ")[:limit]
+
+
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """AMQP topic semantics: `*` is exactly one word, `#` zero or more words."""
+
+    def match(p: list[str], k: list[str]) -> bool:
+        if not p:
+            return not k
+        if p[0] == "#":
+            return any(match(p[1:], k[i:]) for i in range(len(k) + 1))
+        if not k:
+            return False
+        return (p[0] == "*" or p[0] == k[0]) and match(p[1:], k[1:])
+
+    return match(pattern.split("."), routing_key.split("."))
+
+
+class MessageBus(Protocol):
+    async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Publish every message or raise: success means the bus holds them all."""
+
+    async def consume(
+        self, spec: QueueSpec, handler: EnvelopeHandler, delays: Sequence[float]
+    ) -> None:
+        """Declare the queue with its bindings and start handling messages."""
+
+    async def ready(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+def _delay_name(delay: float) -> str:
+    return f"guichet.retry.{round(delay * 1000)}ms"
+
+
+class RabbitBus:
+    """aio-pika with a robust connection, publisher confirms and the topology above."""
+
+    def __init__(self, url: str, *, name: str = "guichet") -> None:
+        self.url = url
+        self.name = name
+        self._connection: AbstractRobustConnection | None = None
+        self._publish_channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._consumers: list[_RabbitConsumer] = []
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        async with self._lock:
+            if self._connection is None:
+                self._connection = await aio_pika.connect_robust(
+                    self.url, client_properties={"connection_name": self.name}
+                )
+                self._publish_channel = await self._connection.channel(publisher_confirms=True)
+                self._exchange = await declare_base_topology(self._publish_channel)
+
+    @property
+    def connection(self) -> AbstractRobustConnection:
+        if self._connection is None:
+            raise RuntimeError("RabbitBus.connect() first")
+        return self._connection
+
+    async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> None:
+        await self.connect()
+        assert self._exchange is not None
+        exchange = self._exchange
+        await asyncio.gather(
+            *(exchange.publish(_amqp_message(m), routing_key=m.routing_key) for m in messages)
+        )
+
+    async def consume(
+        self, spec: QueueSpec, handler: EnvelopeHandler, delays: Sequence[float]
+    ) -> None:
+        await self.connect()
+        consumer = _RabbitConsumer(self.connection, spec, handler, tuple(delays))
+        await consumer.start()
+        self._consumers.append(consumer)
+
+    async def ready(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
+
+    async def stop_consuming(self) -> None:
+        consumers, self._consumers = self._consumers, []
+        await asyncio.gather(*(c.stop() for c in consumers))
+
+    async def close(self) -> None:
+        await self.stop_consuming()
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.close()
+
+
+def _amqp_message(m: OutgoingMessage) -> aio_pika.Message:
+    return aio_pika.Message(
+        body=m.body,
+        content_type="application/cloudevents+json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=m.message_id,
+        correlation_id=m.correlation_id,
+        type=m.routing_key,
+        app_id=m.source,
+        timestamp=m.timestamp,
+        headers=m.headers or None,
+    )
+
+
+async def declare_base_topology(channel: AbstractChannel) -> AbstractExchange:
+    unrouted = await channel.declare_exchange(
+        UNROUTED_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True
+    )
+    unrouted_queue = await channel.declare_queue(
+        UNROUTED_EXCHANGE, durable=True, arguments={"x-queue-type": "quorum"}
+    )
+    await unrouted_queue.bind(unrouted)
+    await channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
+    return await channel.declare_exchange(
+        EVENTS_EXCHANGE,
+        aio_pika.ExchangeType.TOPIC,
+        durable=True,
+        arguments={"alternate-exchange": UNROUTED_EXCHANGE},
+    )
+
+
+async def declare_consumer_queue(channel: AbstractChannel, spec: QueueSpec) -> AbstractQueue:
+    events = await declare_base_topology(channel)
+    dlx = await channel.get_exchange(DEAD_LETTER_EXCHANGE)
+    dlq = await channel.declare_queue(spec.dlq, durable=True, arguments={"x-queue-type": "quorum"})
+    await dlq.bind(dlx, routing_key=spec.dlq)
+    queue = await channel.declare_queue(
+        spec.name,
+        durable=True,
+        arguments={
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+            "x-dead-letter-routing-key": spec.dlq,
+            "x-delivery-limit": DELIVERY_LIMIT,
+        },
+    )
+    for pattern in spec.patterns:
+        await queue.bind(events, routing_key=pattern)
+    return queue
+
+
+async def declare_delay(channel: AbstractChannel, delay: float) -> AbstractExchange:
+    name = _delay_name(delay)
+    exchange = await channel.declare_exchange(name, aio_pika.ExchangeType.FANOUT, durable=True)
+    queue = await channel.declare_queue(
+        name,
+        durable=True,
+        arguments={"x-message-ttl": round(delay * 1000), "x-dead-letter-exchange": ""},
+    )
+    await queue.bind(exchange)
+    return exchange
+
+
+class _RabbitConsumer:
+    def __init__(
+        self,
+        connection: AbstractRobustConnection,
+        spec: QueueSpec,
+        handler: EnvelopeHandler,
+        delays: tuple[float, ...],
+    ) -> None:
+        self.connection = connection
+        self.spec = spec
+        self.handler = handler
+        self.delays = delays
+        self._channel: AbstractChannel | None = None
+        self._queue: AbstractQueue | None = None
+        self._tag: str | None = None
+        self._delay_exchanges: dict[float, AbstractExchange] = {}
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._channel = await self.connection.channel(publisher_confirms=True)
+        await self._channel.set_qos(prefetch_count=self.spec.prefetch)
+        self._queue = await declare_consumer_queue(self._channel, self.spec)
+        for delay in self.delays:
+            self._delay_exchanges[delay] = await declare_delay(self._channel, delay)
+        self._tag = await self._queue.consume(self._on_message)
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        # Handle concurrently up to the prefetch: the broker bounds what is in flight.
+        task = asyncio.create_task(self._handle(message))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
+        headers = message.headers or {}
+        retry_count = int(headers.get(RETRY_COUNT_HEADER, 0) or 0)  # type: ignore[call-overload]
+        outcome = await dispatch(message.body, retry_count, self.handler, self.delays,
+                                 self.spec.name)
+        assert self._channel is not None
+        try:
+            if isinstance(outcome, Retry):
+                await self._delay_exchanges[outcome.delay].publish(
+                    _copy(message, {RETRY_COUNT_HEADER: retry_count + 1, ERROR_HEADER:
+                                    outcome.error[:1000]}),
+                    routing_key=self.spec.name,
+                )
+            elif isinstance(outcome, Park):
+                await self._channel.default_exchange.publish(
+                    _copy(message, {ERROR_HEADER: outcome.error[:4000],
+                                    ORIGINAL_QUEUE_HEADER: self.spec.name,
+                                    PARKED_AT_HEADER: datetime.now(UTC).isoformat()}),
+                    routing_key=self.spec.dlq,
+                )
+            await message.ack()
+        except Exception as exc:
+            # Broker gone mid-way: leave the message unacked; it comes back on reconnect.
+            log.warning("could not settle message", queue=self.spec.name, error=repr(exc))
+            return
+        MESSAGES_HANDLED.labels(self.spec.name, type(outcome).__name__.lower()).inc()
+
+    async def stop(self) -> None:
+        """Stop taking messages, let the ones in hand finish, then close the channel."""
+        if self._queue is not None and self._tag is not None:
+            with contextlib.suppress(Exception):
+                await self._queue.cancel(self._tag)
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=30)
+        if self._channel is not None:
+            with contextlib.suppress(Exception):
+                await self._channel.close()
+
+
+def _copy(message: AbstractIncomingMessage, extra_headers: dict[str, Any]) -> aio_pika.Message:
+    headers = dict(message.headers or {})
+    headers.pop("x-death", None)
+    headers.update(extra_headers)
+    return aio_pika.Message(
+        body=message.body,
+        content_type=message.content_type,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=message.message_id,
+        correlation_id=message.correlation_id,
+        type=message.type,
+        app_id=message.app_id,
+        timestamp=message.timestamp,
+        headers=headers,
+    )
+
+
+@dataclass
+class ParkedMessage:
+    body: bytes
+    error: str
+    parked_at: str
+
+
+class InProcessBus:
+    """The same contract in memory, for the single-process embedded default.
+
+    Messages live in memory between the relay and the handlers: on a graceful stop the
+    relay stops first and the queues drain; a killed process loses what was in flight
+    (the outbox rows are already marked published). Production uses RabbitMQ.
+    """
+
+    def __init__(self) -> None:
+        self._queues: dict[str, tuple[QueueSpec, asyncio.Queue[tuple[bytes, int]]]] = {}
+        self._workers: list[asyncio.Task[None]] = []
+        self._timers: set[asyncio.TimerHandle] = set()
+        self.unrouted: deque[bytes] = deque(maxlen=10_000)
+        self.parked: dict[str, list[ParkedMessage]] = defaultdict(list)
+        self._closed = False
+
+    async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> None:
+        if self._closed:
+            raise RuntimeError("bus closed")
+        for m in messages:
+            routed = False
+            for spec, queue in self._queues.values():
+                if any(topic_matches(p, m.routing_key) for p in spec.patterns):
+                    queue.put_nowait((m.body, 0))
+                    routed = True
+            if not routed:
+                self.unrouted.append(m.body)
+
+    async def consume(
+        self, spec: QueueSpec, handler: EnvelopeHandler, delays: Sequence[float]
+    ) -> None:
+        queue: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue()
+        self._queues[spec.name] = (spec, queue)
+        for _ in range(max(1, spec.prefetch)):
+            self._workers.append(
+                asyncio.create_task(self._work(spec, queue, handler, tuple(delays)))
+            )
+
+    async def _work(
+        self,
+        spec: QueueSpec,
+        queue: asyncio.Queue[tuple[bytes, int]],
+        handler: EnvelopeHandler,
+        delays: tuple[float, ...],
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            body, retry_count = await queue.get()
+            try:
+                outcome = await dispatch(body, retry_count, handler, delays, spec.name)
+                if isinstance(outcome, Retry):
+                    timer = loop.call_later(
+                        outcome.delay, queue.put_nowait, (body, retry_count + 1)
+                    )
+                    self._timers.add(timer)
+                elif isinstance(outcome, Park):
+                    self.parked[spec.name].append(
+                        ParkedMessage(body, outcome.error, datetime.now(UTC).isoformat())
+                    )
+                MESSAGES_HANDLED.labels(spec.name, type(outcome).__name__.lower()).inc()
+            finally:
+                queue.task_done()
+
+    def replay(self, queue_name: str) -> int:
+        parked, self.parked[queue_name] = self.parked[queue_name], []
+        _, queue = self._queues[queue_name]
+        for message in parked:
+            queue.put_nowait((message.body, 0))
+        return len(parked)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(*(q.join() for _, q in self._queues.values())), timeout
+            )
+
+    async def ready(self) -> bool:
+        return not self._closed
+
+    async def close(self) -> None:
+        self._closed = True
+        await self.drain()
+        for timer in self._timers:
+            timer.cancel()
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers.clear()

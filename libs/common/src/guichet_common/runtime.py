@@ -1,0 +1,236 @@
+"""How a service is assembled: its API app, its worker (relay, consumers, timers), its health."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from guichet_common.auth import JwtVerifier
+from guichet_common.db import SessionFactory, make_engine, make_session_factory, ping
+from guichet_common.events import EventRegistry
+from guichet_common.http import CorrelationIdMiddleware, health_router, install_problem_handlers
+from guichet_common.inbox import InboxHandler, Subscription
+from guichet_common.logging import configure_logging, get_logger
+from guichet_common.messaging import MessageBus, RabbitBus
+from guichet_common.outbox import Outbox, OutboxRelay
+from guichet_common.settings import CommonSettings
+from guichet_common.tables import PlumbingTables
+
+log = get_logger(__name__)
+
+TimerFunction = Callable[[SessionFactory], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A periodic job of the worker. With several workers it must be safe to run concurrently
+    (claim its rows with FOR UPDATE SKIP LOCKED)."""
+
+    name: str
+    every: timedelta
+    run: TimerFunction
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    title: str
+    description: str
+    settings: CommonSettings
+    metadata: MetaData
+    tables: PlumbingTables
+    outbox: Outbox
+    published: EventRegistry
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Sequence[Subscription] = ()
+    timers: Sequence[Timer] = ()
+    version: str = "0.1.0"
+    public_prefixes: tuple[str, ...] = ()  # server-rendered pages outside /api (e.g. /garage)
+    extra_setup: Callable[[FastAPI], None] | None = None
+
+    @property
+    def api_prefix(self) -> str:
+        return f"/api/{self.name}"
+
+
+@dataclass
+class Resources:
+    """Connections a service process holds; shared by API and worker in the embedded runner."""
+
+    engine: AsyncEngine
+    session_factory: SessionFactory
+    bus: MessageBus | None = None
+    owned: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, definition: ServiceDefinition, *, pool_size: int = 10) -> Resources:
+        engine = make_engine(
+            definition.settings.require_database_url(),
+            pool_size=pool_size,
+            application_name=f"guichet-{definition.name}",
+        )
+        return cls(engine, make_session_factory(engine), owned=[engine.dispose])
+
+    async def close(self) -> None:
+        for closer in reversed(self.owned):
+            with contextlib.suppress(Exception):
+                await closer()
+
+
+def create_service_app(definition: ServiceDefinition, resources: Resources | None = None) -> FastAPI:
+    """The service's FastAPI app. Touches nothing external until its lifespan starts."""
+    settings = definition.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = resources is None
+        res = resources or Resources.open(definition)
+        if own and settings.amqp_url:
+            bus = RabbitBus(settings.amqp_url, name=f"{definition.name}-api")
+            res.bus, res.owned = bus, [*res.owned, bus.close]
+            with contextlib.suppress(Exception):  # readiness reports it; outbox holds events
+                await bus.connect()
+        app.state.resources = res
+        app.state.engine = res.engine
+        app.state.session_factory = res.session_factory
+        try:
+            yield
+        finally:
+            if own:
+                await res.close()
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        openapi_url=f"{definition.api_prefix}/openapi.json",
+        docs_url=f"{definition.api_prefix}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.state.jwt_verifier = JwtVerifier(
+        secret=settings.jwt_secret.get_secret_value(),
+        jwks_url=settings.jwt_jwks_url,
+        issuer=settings.jwt_issuer,
+    )
+    app.state.definition = definition
+    install_problem_handlers(app)
+
+    async def database_ready() -> None:
+        await ping(app.state.engine)
+
+    async def broker_ready() -> None:
+        bus: MessageBus | None = app.state.resources.bus
+        if bus is None or not await bus.ready():
+            raise ConnectionError("message bus not connected")
+
+    app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
+    for router in definition.routers:
+        app.include_router(router, prefix=definition.api_prefix)
+    if definition.extra_setup is not None:
+        definition.extra_setup(app)
+    app.add_middleware(CorrelationIdMiddleware, service=definition.name)
+    return app
+
+
+class ServiceWorker:
+    """Outbox relay + consumers + timers of one service, on a given bus."""
+
+    def __init__(self, definition: ServiceDefinition, resources: Resources, bus: MessageBus):
+        self.definition = definition
+        self.resources = resources
+        self.bus = bus
+        settings = definition.settings
+        self.relay = OutboxRelay(
+            resources.engine,
+            definition.tables,
+            bus,
+            sweep_seconds=settings.outbox_sweep_seconds,
+            retention=timedelta(days=settings.outbox_retention_days),
+        )
+        self._timer_tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        settings = self.definition.settings
+        for subscription in self.definition.subscriptions:
+            spec = subscription.queue_spec(self.definition.name, settings.prefetch)
+            handler = InboxHandler(
+                spec.name, subscription, self.resources.session_factory, self.definition.tables
+            )
+            await self.bus.consume(spec, handler, settings.retry_delays)
+        await self.relay.start()
+        for timer in self.definition.timers:
+            self._timer_tasks.append(asyncio.create_task(self._run_timer(timer)))
+        log.info("worker started", service=self.definition.name,
+                 consumers=[s.group for s in self.definition.subscriptions])
+
+    async def _run_timer(self, timer: Timer) -> None:
+        while True:
+            await asyncio.sleep(timer.every.total_seconds())
+            try:
+                await timer.run(self.resources.session_factory)
+            except Exception as exc:
+                log.warning("timer failed", timer=timer.name, error=repr(exc))
+
+    async def stop(self) -> None:
+        for task in self._timer_tasks:
+            task.cancel()
+        await asyncio.gather(*self._timer_tasks, return_exceptions=True)
+        await self.relay.stop()
+
+
+def run_worker(definition: ServiceDefinition) -> None:
+    """Entry point of `python -m <service>.worker`: RabbitMQ, health on its own port."""
+    settings = definition.settings
+    configure_logging(settings.log_level, json=settings.log_json)
+    if not settings.amqp_url:
+        raise SystemExit("the worker needs GUICHET_AMQP_URL (the embedded default is `guichet up`)")
+    asyncio.run(_worker_main(definition, settings.amqp_url))
+
+
+async def _worker_main(definition: ServiceDefinition, amqp_url: str) -> None:
+    resources = Resources.open(definition)
+    bus = RabbitBus(amqp_url, name=f"{definition.name}-worker")
+    resources.bus = bus
+    await bus.connect()
+    worker = ServiceWorker(definition, resources, bus)
+    await worker.start()
+
+    async def database_ready() -> None:
+        await ping(resources.engine)
+
+    async def broker_ready() -> None:
+        if not await bus.ready():
+            raise ConnectionError("broker not connected")
+
+    health = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    health.include_router(health_router({"database": database_ready, "broker": broker_ready}))
+    server = uvicorn.Server(
+        uvicorn.Config(health, host="0.0.0.0", port=definition.settings.worker_health_port,
+                       log_level="warning", lifespan="off")
+    )
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    serving = asyncio.create_task(server.serve())
+    await stop.wait()
+    log.info("worker stopping", service=definition.name)
+    await bus.stop_consuming()  # finish messages in hand, take no more
+    await worker.stop()
+    server.should_exit = True
+    await serving
+    await bus.close()
+    await resources.close()

@@ -1,0 +1,82 @@
+"""Settings from the environment: `GUICHET_*`, overridden per service (`TICKETING_*`, …)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1.0, 10.0, 60.0, 600.0)
+
+
+def asyncpg_url(url: str) -> str:
+    """Accept `postgres://` / `postgresql://` and return the SQLAlchemy asyncpg form."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("database URL must start with postgresql://")
+
+
+class CommonSettings(BaseSettings):
+    """Settings every service and the runner share.
+
+    A service subclass sets `service_prefix`; `TICKETING_DATABASE_URL` then wins over
+    `GUICHET_DATABASE_URL`, which wins over the default.
+    """
+
+    service_prefix: ClassVar[str] = ""
+
+    model_config = SettingsConfigDict(extra="ignore", env_prefix="GUICHET_")
+
+    database_url: str | None = None
+    amqp_url: str | None = None
+    smtp_url: str | None = None
+    data_dir: Path = Path("var")
+    jwt_secret: SecretStr = SecretStr("guichet-embedded-default-secret")
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = "guichet"
+    log_level: str = "INFO"
+    log_json: bool = True
+    retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS
+    prefetch: int = 32
+    outbox_retention_days: int = 7
+    outbox_sweep_seconds: float = 5.0
+    worker_health_port: int = 8001
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str | None) -> str | None:
+        return asyncpg_url(value) if value else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings]
+        if cls.service_prefix:
+            sources.append(EnvSettingsSource(settings_cls, env_prefix=cls.service_prefix))
+        sources.append(env_settings)
+        return tuple(sources)
+
+    def require_database_url(self) -> str:
+        if not self.database_url:
+            raise RuntimeError(
+                f"no database configured: set {self.service_prefix or 'GUICHET_'}DATABASE_URL "
+                "or run `guichet up`, which starts an embedded PostgreSQL"
+            )
+        return self.database_url
+
+    def overridden(self, **values: Any) -> CommonSettings:
+        return self.model_copy(update=values)

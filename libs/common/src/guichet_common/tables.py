@@ -1,0 +1,91 @@
+"""Plumbing tables every service schema carries: outbox, inbox, idempotency keys, API keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+
+
+@dataclass(frozen=True)
+class PlumbingTables:
+    schema: str
+    outbox: Table
+    processed_event: Table
+    idempotency_key: Table
+    api_key: Table
+
+    @property
+    def notify_channel(self) -> str:
+        return f"{self.schema}_outbox"
+
+
+def define_plumbing_tables(metadata: MetaData) -> PlumbingTables:
+    if metadata.schema is None:
+        raise ValueError("plumbing tables live in a service schema: give the MetaData a schema")
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("id", UUID(as_uuid=True), primary_key=True),
+        Column("seq", BigInteger, Identity(always=True), nullable=False, unique=True),
+        Column("routing_key", String(200), nullable=False),
+        Column("subject", String(200)),
+        Column("envelope", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("last_error", Text),
+        Index(
+            "ix_outbox_unpublished",
+            "seq",
+            postgresql_where=text("published_at IS NULL"),
+        ),
+        Index("ix_outbox_published_at", "published_at"),
+    )
+    processed_event = Table(
+        "processed_event",
+        metadata,
+        Column("consumer", String(200), nullable=False),
+        Column("event_id", UUID(as_uuid=True), nullable=False),
+        Column("event_type", String(200), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("consumer", "event_id"),
+    )
+    idempotency_key = Table(
+        "idempotency_key",
+        metadata,
+        Column("scope", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("request_hash", String(64), nullable=False),
+        Column("status_code", Integer),
+        Column("response", JSONB),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("scope", "key"),
+    )
+    api_key = Table(
+        "api_key",
+        metadata,
+        Column("key_id", String(32), primary_key=True),
+        Column("name", String(200), nullable=False),
+        Column("secret_hash", String(64), nullable=False),
+        Column("scopes", ARRAY(String(100)), nullable=False, server_default=text("'{}'")),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("last_used_at", DateTime(timezone=True)),
+        Column("revoked_at", DateTime(timezone=True)),
+    )
+    return PlumbingTables(metadata.schema, outbox, processed_event, idempotency_key, api_key)

@@ -1,0 +1,1 @@
+"""Test harness shared by every service: real PostgreSQL and RabbitMQ, fault injection."""

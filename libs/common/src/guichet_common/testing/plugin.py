@@ -1,0 +1,144 @@
+"""pytest plugin (loaded with `-p guichet_common.testing.plugin`).
+
+Where the database and broker come from, in order: `GUICHET_TEST_DATABASE_URL` /
+`GUICHET_TEST_AMQP_URL`; testcontainers when a Docker engine answers; otherwise an embedded
+PostgreSQL, and broker tests skip with the reason. Under `CI=true` a skip fails the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from guichet_common.settings import asyncpg_url
+
+
+def _docker_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CI", "").lower() not in {"1", "true", "yes"}:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped and exitstatus == 0:
+        if reporter is not None:
+            reporter.write_line(
+                f"CI: {len(skipped)} test(s) skipped; in CI every integration test must run",
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """A server where the harness may create and drop databases."""
+    if url := os.environ.get("GUICHET_TEST_DATABASE_URL"):
+        yield asyncpg_url(url)
+        return
+    if _docker_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:17-alpine", driver="asyncpg") as container:
+            yield asyncpg_url(container.get_connection_url())
+        return
+    from guichet_common.embedded import EmbeddedPostgres
+
+    data_dir = Path(tempfile.mkdtemp(prefix="guichet-test-pg-"))
+    embedded = EmbeddedPostgres(data_dir)
+    embedded.start()
+    try:
+        yield embedded.url
+    finally:
+        embedded.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def test_database_url(postgres_admin_url: str) -> AsyncIterator[str]:
+    """A fresh database for this test session, dropped at the end."""
+    name = f"guichet_test_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    if url := os.environ.get("GUICHET_TEST_AMQP_URL"):
+        yield url
+        return
+    if _docker_answers():
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        with RabbitMqContainer("rabbitmq:3.13-management") as container:
+            params = container.get_connection_params()
+            yield f"amqp://guest:guest@{params.host}:{params.port}/"
+        return
+    pytest.skip("no RabbitMQ: set GUICHET_TEST_AMQP_URL or run a Docker engine")
+
+
+@pytest.fixture(scope="session")
+def service_root() -> Path:
+    """`services/<name>/` of the service under test; each service's conftest overrides it."""
+    raise pytest.UsageError("override the `service_root` fixture in the service's conftest.py")
+
+
+def alembic_upgrade(root: Path, database_url: str) -> None:
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))
+    config.attributes["database_url"] = database_url
+    command.upgrade(config, "head")
+
+
+@pytest.fixture(scope="session")
+async def migrated_database_url(test_database_url: str, service_root: Path) -> str:
+    """The service's real migrations, applied once per session."""
+    await asyncio.to_thread(alembic_upgrade, service_root, test_database_url)
+    return test_database_url
+
+
+@pytest.fixture(scope="session")
+async def engine(migrated_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(migrated_database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction rolled back after the test; commits become savepoints."""
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        session = AsyncSession(
+            bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await transaction.rollback()

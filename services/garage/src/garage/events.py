@@ -1,0 +1,13 @@
+"""Events garage publishes (payload models, frozen; a breaking change is a new major)."""
+
+from __future__ import annotations
+
+from guichet_common.events import EventRegistry
+from guichet_common.outbox import Outbox
+
+from garage.db import plumbing
+
+SERVICE = "garage"
+
+published = EventRegistry()
+outbox = Outbox(SERVICE, plumbing)

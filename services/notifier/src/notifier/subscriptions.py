@@ -1,0 +1,7 @@
+"""Events notifier consumes: one Subscription per consumer group (queue `notifier.<group>`)."""
+
+from __future__ import annotations
+
+from guichet_common.inbox import Subscription
+
+subscriptions: list[Subscription] = []
