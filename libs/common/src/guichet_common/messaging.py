@@ -171,9 +171,10 @@ def _delay_name(delay: float) -> str:
 class RabbitBus:
     """aio-pika with a robust connection, publisher confirms and the topology above."""
 
-    def __init__(self, url: str, *, name: str = "guichet") -> None:
+    def __init__(self, url: str, *, name: str = "guichet", publish_timeout: float = 15.0) -> None:
         self.url = url
         self.name = name
+        self.publish_timeout = publish_timeout
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
@@ -199,8 +200,12 @@ class RabbitBus:
         await self.connect()
         assert self._exchange is not None
         exchange = self._exchange
-        await asyncio.gather(
-            *(exchange.publish(_amqp_message(m), routing_key=m.routing_key) for m in messages)
+        # Bounded: while the broker is away a robust channel may wait rather than fail.
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(exchange.publish(_amqp_message(m), routing_key=m.routing_key) for m in messages)
+            ),
+            self.publish_timeout,
         )
 
     async def consume(
