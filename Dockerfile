@@ -77,10 +77,13 @@ ARG SERVICE=""
 LABEL org.opencontainers.image.title="guichet" \
       org.opencontainers.image.description="Guichet service desk: ticketing, garage, imaging and notifier services"
 
+# GUICHET_DATA_DIR defaults to ./var, i.e. /app/var, which is read-only
+# here; /tmp is the one writable place (a tmpfs or emptyDir).
 ENV PATH="/app/.venv/bin:${PATH}" \
     VIRTUAL_ENV=/app/.venv \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    GUICHET_DATA_DIR=/tmp/guichet \
     GUICHET_IMAGE_SERVICE=${SERVICE}
 
 # A fixed numeric uid/gid so Kubernetes can check runAsNonRoot.

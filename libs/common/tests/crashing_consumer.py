@@ -30,7 +30,8 @@ async def main(database_url: str, amqp_url: str, schema: str, group: str, marker
     bus = RabbitBus(amqp_url, name="crashing-consumer")
     spec = subscription.queue_spec("testsvc")
     await bus.consume(
-        spec, InboxHandler(spec.name, subscription, bus_schema.session_factory, bus_schema.tables),
+        spec,
+        InboxHandler(spec.name, subscription, bus_schema.session_factory, bus_schema.tables),
         (0.2,),
     )
     marker.with_name(marker.name + ".ready").touch()

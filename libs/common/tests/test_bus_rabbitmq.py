@@ -57,8 +57,12 @@ def recording(bus: BusSchema, group: str, patterns: tuple[str, ...] = ()) -> Sub
     return subscription
 
 
-async def consume(rabbit: RabbitBus, bus: BusSchema, subscription: Subscription,
-                  delays: tuple[float, ...] = (0.2,)) -> None:
+async def consume(
+    rabbit: RabbitBus,
+    bus: BusSchema,
+    subscription: Subscription,
+    delays: tuple[float, ...] = (0.2,),
+) -> None:
     spec = subscription.queue_spec("testsvc", prefetch=16)
     handler = InboxHandler(spec.name, subscription, bus.session_factory, bus.tables)
     await rabbit.consume(spec, handler, delays)
@@ -71,8 +75,9 @@ async def all_handled_once(bus: BusSchema, ids: list[uuid.UUID]) -> bool:
 
 async def processed_count(bus: BusSchema) -> int:
     async with bus.engine.connect() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(bus.tables.processed_event))
-                   or 0)
+        return int(
+            await conn.scalar(select(func.count()).select_from(bus.tables.processed_event)) or 0
+        )
 
 
 async def test_event_reaches_consumers_if_and_only_if_committed(
@@ -106,8 +111,9 @@ async def test_broker_unreachable_then_back_delivers_everything_once(
     proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5672)
     await proxy.start()
     netloc = f"{target.username}:{target.password}@127.0.0.1:{proxy.port}"
-    relay_bus = RabbitBus(urlunsplit(target._replace(netloc=netloc)), name="test-relay",
-                          publish_timeout=2)
+    relay_bus = RabbitBus(
+        urlunsplit(target._replace(netloc=netloc)), name="test-relay", publish_timeout=2
+    )
     relay = OutboxRelay(bus_schema.engine, bus_schema.tables, relay_bus, sweep_seconds=0.5)
     await relay.start()
     try:
@@ -137,14 +143,25 @@ async def test_broker_unreachable_then_back_delivers_everything_once(
 
 
 async def test_consumer_killed_mid_handler_event_applied_exactly_once(
-    bus_schema: BusSchema, rabbit: RabbitBus, group: str, amqp_url: str, test_database_url: str,
+    bus_schema: BusSchema,
+    rabbit: RabbitBus,
+    group: str,
+    amqp_url: str,
+    test_database_url: str,
     tmp_path: Path,
 ) -> None:
     marker = tmp_path / "in-handler"
     script = Path(__file__).with_name("crashing_consumer.py")
     process = subprocess.Popen(
-        [sys.executable, str(script), test_database_url, amqp_url, bus_schema.tables.schema,
-         group, str(marker)],
+        [
+            sys.executable,
+            str(script),
+            test_database_url,
+            amqp_url,
+            bus_schema.tables.schema,
+            group,
+            str(marker),
+        ],
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     try:
@@ -205,8 +222,9 @@ async def test_two_relays_on_one_outbox_publish_each_event_once(
         await queue.consume(on_message)
         envelopes = await bus_schema.publish_committed(400)
         buses = [RabbitBus(amqp_url, name=f"relay-{i}") for i in range(2)]
-        relays = [OutboxRelay(bus_schema.engine, bus_schema.tables, b, batch_size=25)
-                  for b in buses]
+        relays = [
+            OutboxRelay(bus_schema.engine, bus_schema.tables, b, batch_size=25) for b in buses
+        ]
         try:
             counts = await asyncio.gather(*(r.drain() for r in relays))
         finally:
@@ -228,8 +246,9 @@ async def test_malformed_and_unknown_messages_are_parked_at_once(
     bus_schema: BusSchema, rabbit: RabbitBus, group: str, amqp_url: str
 ) -> None:
     # A 30 s first retry delay: anything retried instead of parked would miss the deadline.
-    await consume(rabbit, bus_schema, recording(bus_schema, group, patterns=("testsvc.#",)),
-                  delays=(30.0,))
+    await consume(
+        rabbit, bus_schema, recording(bus_schema, group, patterns=("testsvc.#",)), delays=(30.0,)
+    )
     unknown = build_envelope(service="testsvc", event=ThingHappenedV1(n=1)).model_copy(
         update={"type": "testsvc.thing.vanished.v1"}
     )
@@ -237,12 +256,14 @@ async def test_malformed_and_unknown_messages_are_parked_at_once(
         update={"data": {"n": "not a number"}}
     )
     good = build_envelope(service="testsvc", event=ThingHappenedV1(n=2))
-    await rabbit.publish_batch([
-        OutgoingMessage("testsvc.thing.happened.v1", b"{not json", "garbage-1"),
-        OutgoingMessage(unknown.type, unknown.to_json(), str(unknown.id)),
-        OutgoingMessage(invalid.type, invalid.to_json(), str(invalid.id)),
-        OutgoingMessage(good.type, good.to_json(), str(good.id)),
-    ])
+    await rabbit.publish_batch(
+        [
+            OutgoingMessage("testsvc.thing.happened.v1", b"{not json", "garbage-1"),
+            OutgoingMessage(unknown.type, unknown.to_json(), str(unknown.id)),
+            OutgoingMessage(invalid.type, invalid.to_json(), str(invalid.id)),
+            OutgoingMessage(good.type, good.to_json(), str(good.id)),
+        ]
+    )
     await wait_for(lambda: all_handled_once(bus_schema, [good.id]), timeout=10)
 
     async def three_parked() -> bool:

@@ -1,5 +1,4 @@
 from guichet_common.migrations import run_migrations
-
 from imaging.db import metadata
 from imaging.settings import ImagingSettings
 

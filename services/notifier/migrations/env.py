@@ -1,5 +1,4 @@
 from guichet_common.migrations import run_migrations
-
 from notifier.db import metadata
 from notifier.settings import NotifierSettings
 

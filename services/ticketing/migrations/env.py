@@ -1,5 +1,4 @@
 from guichet_common.migrations import run_migrations
-
 from ticketing.db import metadata
 from ticketing.settings import TicketingSettings
 

@@ -10,14 +10,14 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from alembic import command
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from guichet.services import SERVICES, ServiceEntry
 from guichet_common.db import ping
 from guichet_common.http import CorrelationIdMiddleware, health_router, install_problem_handlers
 from guichet_common.logging import get_logger
 from guichet_common.messaging import InProcessBus, MessageBus, RabbitBus
 from guichet_common.runtime import Resources, ServiceWorker
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from guichet.services import SERVICES, ServiceEntry
 
 log = get_logger(__name__)
 
@@ -84,8 +84,9 @@ def build_app(amqp_url: str | None) -> ASGIApp:
                     with contextlib.suppress(Exception):
                         await res.close()
 
-    root = FastAPI(title="Guichet", openapi_url=None, docs_url=None, redoc_url=None,
-                   lifespan=lifespan)
+    root = FastAPI(
+        title="Guichet", openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan
+    )
     install_problem_handlers(root)
 
     async def all_databases() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -11,6 +12,8 @@ from typing import Annotated
 
 import typer
 import uvicorn
+
+from guichet.services import SERVICES, service
 from guichet_common.auth import Role, mint_token
 from guichet_common.contracts import asyncapi_yaml, openapi_json
 from guichet_common.db import make_engine, make_session_factory, unit_of_work
@@ -18,12 +21,12 @@ from guichet_common.logging import configure_logging
 from guichet_common.outbox import outbox_status
 from guichet_common.settings import CommonSettings
 
-from guichet.services import SERVICES, service
-
-app = typer.Typer(help="Guichet, the service desk of the school district's IT department.",
-                  no_args_is_help=True)
-dlq_app = typer.Typer(help="Messages parked after their last retry (RabbitMQ).",
-                      no_args_is_help=True)
+app = typer.Typer(
+    help="Guichet, the service desk of the school district's IT department.", no_args_is_help=True
+)
+dlq_app = typer.Typer(
+    help="Messages parked after their last retry (RabbitMQ).", no_args_is_help=True
+)
 outbox_app = typer.Typer(help="The services' transactional outboxes.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(outbox_app, name="outbox")
@@ -89,9 +92,17 @@ def up(
         os.environ["GUICHET_DATABASE_URL"] = database_url
     try:
         asyncio.run(migrate(database_url))
-        server = uvicorn.Server(uvicorn.Config(build_app(settings.amqp_url), host=host, port=port,
-                                               log_config=None, access_log=False))
-        server.run()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                build_app(settings.amqp_url),
+                host=host,
+                port=port,
+                log_config=None,
+                access_log=False,
+            )
+        )
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once done
+            server.run()
     finally:
         if embedded is not None:
             embedded.stop()
@@ -122,8 +133,14 @@ def token(
     """Mint a JWT the embedded default accepts; the token is alone on the last line."""
     settings = _settings(data_dir)
     typer.echo(
-        mint_token(_jwt_secret(settings), subject=sub, roles=[r.value for r in role],
-                   ttl=timedelta(minutes=ttl), issuer=settings.jwt_issuer, name=name)
+        mint_token(
+            _jwt_secret(settings),
+            subject=sub,
+            roles=[r.value for r in role],
+            ttl=timedelta(minutes=ttl),
+            issuer=settings.jwt_issuer,
+            name=name,
+        )
     )
 
 
@@ -152,8 +169,10 @@ def dlq_list(
     for dlq in asyncio.run(inspect(_amqp_url(), queue or _consumer_queues())):
         typer.echo(f"{dlq.queue}.dlq  {dlq.depth} parked")
         for parked in dlq.sample:
-            typer.echo(f"  {parked.event_id}  {parked.event_type}  {parked.parked_at or ''}  "
-                       f"{parked.error}")
+            typer.echo(
+                f"  {parked.event_id}  {parked.event_type}  {parked.parked_at or ''}  "
+                f"{parked.error}"
+            )
 
 
 @dlq_app.command("replay")
@@ -181,9 +200,11 @@ def outbox_status_command(data_dir: DataDir = None) -> None:
                 for entry in SERVICES:
                     s = await outbox_status(session, entry.definition().tables)
                     oldest = s.oldest_pending_at.isoformat() if s.oldest_pending_at else "-"
-                    typer.echo(f"{s.schema:<10} pending={s.pending} oldest={oldest} "
-                               f"published_1h={s.published_last_hour} failing={s.failing}"
-                               + (f" last_error={s.last_error}" if s.last_error else ""))
+                    typer.echo(
+                        f"{s.schema:<10} pending={s.pending} oldest={oldest} "
+                        f"published_1h={s.published_last_hour} failing={s.failing}"
+                        + (f" last_error={s.last_error}" if s.last_error else "")
+                    )
         finally:
             await engine.dispose()
 
@@ -210,7 +231,9 @@ def contracts(
             else:
                 path.write_text(content)
     if drift:
-        typer.echo("contract drift (run `guichet contracts` and commit):\n  " + "\n  ".join(drift),
-                   err=True)
+        typer.echo(
+            "contract drift (run `guichet contracts` and commit):\n  " + "\n  ".join(drift),
+            err=True,
+        )
         raise typer.Exit(1)
     typer.echo("contracts up to date" if check else "contracts written")

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from alembic.config import Config
+from fastapi import FastAPI
+
 import garage.main
 import imaging.main
 import notifier.main
 import ticketing.main
-from alembic.config import Config
-from fastapi import FastAPI
 from guichet_common.runtime import Resources, ServiceDefinition
 
 

@@ -82,11 +82,21 @@ class JwtVerifier:
         try:
             if self._jwks is not None:
                 key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-                claims = jwt.decode(token, key.key, algorithms=["RS256"], issuer=self.issuer,
-                                    options={"verify_aud": False, "require": ["exp", "sub"]})
+                claims = jwt.decode(
+                    token,
+                    key.key,
+                    algorithms=["RS256"],
+                    issuer=self.issuer,
+                    options={"verify_aud": False, "require": ["exp", "sub"]},
+                )
             elif self.secret:
-                claims = jwt.decode(token, self.secret, algorithms=["HS256"], issuer=self.issuer,
-                                    options={"require": ["exp", "sub"]})
+                claims = jwt.decode(
+                    token,
+                    self.secret,
+                    algorithms=["HS256"],
+                    issuer=self.issuer,
+                    options={"require": ["exp", "sub"]},
+                )
             else:
                 raise Unauthorized("no token verifier configured")
         except jwt.PyJWTError as exc:

@@ -37,8 +37,13 @@ def asyncapi_document(definition: ServiceDefinition) -> dict[str, Any]:
                 "bindings": {
                     "amqp": {
                         "is": "routingKey",
-                        "exchange": {"name": EVENTS_EXCHANGE, "type": "topic", "durable": True,
-                                     "autoDelete": False, "vhost": "/"},
+                        "exchange": {
+                            "name": EVENTS_EXCHANGE,
+                            "type": "topic",
+                            "durable": True,
+                            "autoDelete": False,
+                            "vhost": "/",
+                        },
                         "bindingVersion": "0.3.0",
                     }
                 },
@@ -49,10 +54,13 @@ def asyncapi_document(definition: ServiceDefinition) -> dict[str, Any]:
                 payload = {
                     "allOf": [
                         {"$ref": "#/components/schemas/Envelope"},
-                        {"type": "object", "properties": {
-                            "type": {"const": event_type},
-                            "data": {"$ref": f"#/components/schemas/{name}"},
-                        }},
+                        {
+                            "type": "object",
+                            "properties": {
+                                "type": {"const": event_type},
+                                "data": {"$ref": f"#/components/schemas/{name}"},
+                            },
+                        },
                     ]
                 }
             messages[name] = {

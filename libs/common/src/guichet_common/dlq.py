@@ -90,8 +90,15 @@ async def replay(amqp_url: str, queue: str, *, limit: int | None = None) -> int:
             headers = {
                 k: v
                 for k, v in (message.headers or {}).items()
-                if k not in {RETRY_COUNT_HEADER, ERROR_HEADER, ORIGINAL_QUEUE_HEADER,
-                             PARKED_AT_HEADER, "x-death", "x-delivery-count"}
+                if k
+                not in {
+                    RETRY_COUNT_HEADER,
+                    ERROR_HEADER,
+                    ORIGINAL_QUEUE_HEADER,
+                    PARKED_AT_HEADER,
+                    "x-death",
+                    "x-delivery-count",
+                }
             }
             await channel.default_exchange.publish(
                 aio_pika.Message(

@@ -54,8 +54,11 @@ class EmbeddedPostgres:
         self.pgdata.mkdir(parents=True, exist_ok=True)
         ensure_prefix_permissions(self.pgdata)
         ensure_prefix_permissions(POSTGRES_BIN_PATH)
-        for base in (POSTGRES_BIN_PATH, POSTGRES_BIN_PATH.parent / "lib",
-                     POSTGRES_BIN_PATH.parent / "share"):
+        for base in (
+            POSTGRES_BIN_PATH,
+            POSTGRES_BIN_PATH.parent / "lib",
+            POSTGRES_BIN_PATH.parent / "share",
+        ):
             for path in [base, *base.rglob("*")]:
                 extra = stat.S_IRGRP | stat.S_IROTH
                 if path.is_dir() or base == POSTGRES_BIN_PATH:
@@ -81,24 +84,55 @@ class EmbeddedPostgres:
         self.pgdata.mkdir(parents=True, exist_ok=True)
         self._prepare_permissions()
         if not (self.pgdata / "PG_VERSION").exists():
-            self._run("initdb", "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8",
-                      "--locale=C.UTF-8", "-U", "postgres")
+            self._run(
+                "initdb",
+                "-D",
+                str(self.pgdata),
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "-U",
+                "postgres",
+            )
         self.port = self.running_port()
         if self.port is None:
             self.port = _free_port()
             self._run(
-                "pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(self.log),
-                "-o", f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=200", "start",
+                "pg_ctl",
+                "-D",
+                str(self.pgdata),
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(self.log),
+                "-o",
+                f"-h 127.0.0.1 -p {self.port} -k '' -c max_connections=200",
+                "start",
             )
-        existing = self._run("psql", *self._psql_args("postgres"), "-tAc",
-                             f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
+        existing = self._run(
+            "psql",
+            *self._psql_args("postgres"),
+            "-tAc",
+            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'",
+        )
         if existing.strip() != "1":
             self._run("psql", *self._psql_args("postgres"), "-c", f"CREATE DATABASE {DATABASE}")
         return self.url
 
     def _psql_args(self, database: str) -> list[str]:
-        return ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
-                "-v", "ON_ERROR_STOP=1"]
+        return [
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+        ]
 
     @property
     def url(self) -> str:

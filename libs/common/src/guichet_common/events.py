@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guichet_common.logging import correlation_id_var
 
-EVENT_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$")
+EVENT_TYPE_PATTERN = re.compile(
+    r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$"
+)
 
 
 def new_event_id() -> UUID:

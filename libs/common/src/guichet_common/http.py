@@ -111,8 +111,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
-        return problem(422, "validation-error", "Invalid input", f"Invalid: {fields}",
-                       errors=errors)
+        return problem(
+            422, "validation-error", "Invalid input", f"Invalid: {fields}", errors=errors
+        )
 
     async def on_http(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -124,8 +125,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_unexpected(_request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", error=repr(exc))
-        return problem(500, "internal-error", "Internal error",
-                       "Something went wrong on our side; quote the correlation id.")
+        return problem(
+            500,
+            "internal-error",
+            "Internal error",
+            "Something went wrong on our side; quote the correlation id.",
+        )
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
@@ -190,8 +195,10 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
             except Exception as exc:
                 results[name] = f"failed: {type(exc).__name__}"
         ok = all(v == "ok" for v in results.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": results},
+            status_code=200 if ok else 503,
+        )
 
     @router.get("/metrics")
     async def metrics() -> Response:

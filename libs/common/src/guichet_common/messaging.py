@@ -119,11 +119,21 @@ async def dispatch(
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         if retry_count < len(delays):
-            log.warning("handler failed, will retry", queue=queue, event_id=str(envelope.id),
-                        attempt=retry_count + 1, error=error)
+            log.warning(
+                "handler failed, will retry",
+                queue=queue,
+                event_id=str(envelope.id),
+                attempt=retry_count + 1,
+                error=error,
+            )
             return Retry(delays[retry_count], error)
-        log.error("handler failed for good, parking", queue=queue, event_id=str(envelope.id),
-                  attempts=retry_count + 1, error=error)
+        log.error(
+            "handler failed for good, parking",
+            queue=queue,
+            event_id=str(envelope.id),
+            attempts=retry_count + 1,
+            error=error,
+        )
         return Park(f"failed after {retry_count + 1} attempts: {error}")
     finally:
         HANDLE_SECONDS.labels(queue).observe(time.perf_counter() - started)
@@ -326,23 +336,31 @@ class _RabbitConsumer:
         task.add_done_callback(self._in_flight.discard)
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
-        headers = message.headers or {}
-        retry_count = int(headers.get(RETRY_COUNT_HEADER, 0) or 0)  # type: ignore[call-overload]
-        outcome = await dispatch(message.body, retry_count, self.handler, self.delays,
-                                 self.spec.name)
+        retry_header = (message.headers or {}).get(RETRY_COUNT_HEADER)
+        retry_count = retry_header if isinstance(retry_header, int) else 0
+        outcome = await dispatch(
+            message.body, retry_count, self.handler, self.delays, self.spec.name
+        )
         assert self._channel is not None
         try:
             if isinstance(outcome, Retry):
                 await self._delay_exchanges[outcome.delay].publish(
-                    _copy(message, {RETRY_COUNT_HEADER: retry_count + 1, ERROR_HEADER:
-                                    outcome.error[:1000]}),
+                    _copy(
+                        message,
+                        {RETRY_COUNT_HEADER: retry_count + 1, ERROR_HEADER: outcome.error[:1000]},
+                    ),
                     routing_key=self.spec.name,
                 )
             elif isinstance(outcome, Park):
                 await self._channel.default_exchange.publish(
-                    _copy(message, {ERROR_HEADER: outcome.error[:4000],
-                                    ORIGINAL_QUEUE_HEADER: self.spec.name,
-                                    PARKED_AT_HEADER: datetime.now(UTC).isoformat()}),
+                    _copy(
+                        message,
+                        {
+                            ERROR_HEADER: outcome.error[:4000],
+                            ORIGINAL_QUEUE_HEADER: self.spec.name,
+                            PARKED_AT_HEADER: datetime.now(UTC).isoformat(),
+                        },
+                    ),
                     routing_key=self.spec.dlq,
                 )
             await message.ack()

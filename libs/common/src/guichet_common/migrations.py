@@ -37,7 +37,13 @@ def run_migrations(metadata: MetaData, settings: CommonSettings) -> None:
         return
 
     def run_sync(connection: Connection) -> None:
-        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        # Only when missing: CREATE SCHEMA checks the database-level CREATE privilege even
+        # with IF NOT EXISTS, and a least-privilege role owns its pre-made schema only.
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         context.configure(connection=connection, **options)
         with context.begin_transaction():
             context.run_migrations()

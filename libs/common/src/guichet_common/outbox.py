@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Row, delete, func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from guichet_common.db import libpq_dsn
@@ -172,8 +172,12 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # the relay must outlive DB and broker outages
                 OUTBOX_PUBLISH_FAILURES.labels(self.tables.schema).inc()
-                log.warning("outbox relay failed, retrying", schema=self.tables.schema,
-                            error=repr(exc), retry_in=backoff)
+                log.warning(
+                    "outbox relay failed, retrying",
+                    schema=self.tables.schema,
+                    error=repr(exc),
+                    retry_in=backoff,
+                )
                 await self._close_listener()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), backoff)
@@ -183,7 +187,7 @@ class OutboxRelay:
         outbox = self.tables.outbox
         async with self.engine.connect() as conn:
             transaction = await conn.begin()
-            rows: Sequence[Row[Any]] = ()
+            rows: Sequence[Any] = ()
             try:
                 rows = (
                     await conn.execute(
@@ -236,9 +240,7 @@ class OutboxRelay:
         outbox = self.tables.outbox
         async with self.engine.begin() as conn:
             await conn.execute(delete(outbox).where(outbox.c.published_at < now - self.retention))
-            pending = await conn.scalar(
-                select(func.count()).where(outbox.c.published_at.is_(None))
-            )
+            pending = await conn.scalar(select(func.count()).where(outbox.c.published_at.is_(None)))
         OUTBOX_PENDING.labels(self.tables.schema).set(pending or 0)
 
     async def _ensure_listener(self) -> None:

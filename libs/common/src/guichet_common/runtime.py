@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -87,7 +87,9 @@ class Resources:
                 await closer()
 
 
-def create_service_app(definition: ServiceDefinition, resources: Resources | None = None) -> FastAPI:
+def create_service_app(
+    definition: ServiceDefinition, resources: Resources | None = None
+) -> FastAPI:
     """The service's FastAPI app. Touches nothing external until its lifespan starts."""
     settings = definition.settings
 
@@ -172,8 +174,11 @@ class ServiceWorker:
         await self.relay.start()
         for timer in self.definition.timers:
             self._timer_tasks.append(asyncio.create_task(self._run_timer(timer)))
-        log.info("worker started", service=self.definition.name,
-                 consumers=[s.group for s in self.definition.subscriptions])
+        log.info(
+            "worker started",
+            service=self.definition.name,
+            consumers=[s.group for s in self.definition.subscriptions],
+        )
 
     async def _run_timer(self, timer: Timer) -> None:
         while True:
@@ -188,6 +193,14 @@ class ServiceWorker:
             task.cancel()
         await asyncio.gather(*self._timer_tasks, return_exceptions=True)
         await self.relay.stop()
+
+
+class _HealthServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the worker decides how to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 def run_worker(definition: ServiceDefinition) -> None:
@@ -216,11 +229,15 @@ async def _worker_main(definition: ServiceDefinition, amqp_url: str) -> None:
 
     health = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     health.include_router(health_router({"database": database_ready, "broker": broker_ready}))
-    server = uvicorn.Server(
-        uvicorn.Config(health, host="0.0.0.0", port=definition.settings.worker_health_port,
-                       log_level="warning", lifespan="off")
+    server = _HealthServer(
+        uvicorn.Config(
+            health,
+            host="0.0.0.0",
+            port=definition.settings.worker_health_port,
+            log_level="warning",
+            lifespan="off",
+        )
     )
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from garage.db import plumbing
 from guichet_common.events import EventRegistry
 from guichet_common.outbox import Outbox
-
-from garage.db import plumbing
 
 SERVICE = "garage"
 

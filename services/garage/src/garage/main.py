@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from guichet_common.runtime import Resources, ServiceDefinition, create_service_app
 
 from garage.db import metadata, plumbing
 from garage.events import SERVICE, outbox, published
 from garage.settings import GarageSettings
 from garage.subscriptions import subscriptions
+from guichet_common.runtime import Resources, ServiceDefinition, create_service_app
 
 
 def definition(settings: GarageSettings | None = None) -> ServiceDefinition:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from guichet_common.runtime import run_worker
-
 from garage.main import definition
+from guichet_common.runtime import run_worker
 
 
 def main() -> None:

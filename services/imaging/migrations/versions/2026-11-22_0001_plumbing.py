@@ -8,6 +8,7 @@ Create Date: 2026-11-22
 from collections.abc import Sequence
 
 from alembic import op
+
 from guichet_common.migrations import create_plumbing_tables, drop_plumbing_tables
 
 revision: str = "0001"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from guichet_common.runtime import Resources, ServiceDefinition, create_service_app
 
+from guichet_common.runtime import Resources, ServiceDefinition, create_service_app
 from imaging.db import metadata, plumbing
 from imaging.events import SERVICE, outbox, published
 from imaging.settings import ImagingSettings

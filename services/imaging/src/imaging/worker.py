@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from guichet_common.runtime import run_worker
-
 from imaging.main import definition
 
 

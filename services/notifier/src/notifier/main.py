@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from guichet_common.runtime import Resources, ServiceDefinition, create_service_app
 
+from guichet_common.runtime import Resources, ServiceDefinition, create_service_app
 from notifier.db import metadata, plumbing
 from notifier.events import SERVICE, outbox, published
 from notifier.settings import NotifierSettings

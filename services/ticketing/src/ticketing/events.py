@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from guichet_common.events import EventRegistry
 from guichet_common.outbox import Outbox
-
 from ticketing.db import plumbing
 
 SERVICE = "ticketing"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from guichet_common.runtime import Resources, ServiceDefinition, create_service_app
 
+from guichet_common.runtime import Resources, ServiceDefinition, create_service_app
 from ticketing.db import metadata, plumbing
 from ticketing.events import SERVICE, outbox, published
 from ticketing.settings import TicketingSettings
@@ -15,7 +15,10 @@ def definition(settings: TicketingSettings | None = None) -> ServiceDefinition:
     return ServiceDefinition(
         name=SERVICE,
         title="Guichet ticketing",
-        description="Incidents, requests, interventions, SLAs and change management for the school district.",
+        description=(
+            "Incidents, requests, interventions, SLAs and change management "
+            "for the school district."
+        ),
         settings=settings or TicketingSettings(),
         metadata=metadata,
         tables=plumbing,

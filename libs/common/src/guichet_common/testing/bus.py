@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from guichet_common.db import SessionFactory, make_session_factory, schema_metadata
 from guichet_common.events import Envelope, Event, EventRegistry
@@ -49,9 +49,7 @@ class BusSchema:
         return envelopes
 
     async def record_effect(self, session: AsyncSession, envelope: Envelope, handler: str) -> None:
-        await session.execute(
-            self.effect.insert().values(event_id=envelope.id, handler=handler)
-        )
+        await session.execute(self.effect.insert().values(event_id=envelope.id, handler=handler))
 
 
 async def wait_for(
@@ -77,8 +75,9 @@ async def create_bus_schema(engine: AsyncEngine, schema: str) -> BusSchema:
     async with engine.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         await conn.run_sync(metadata.create_all)
-    return BusSchema(engine, make_session_factory(engine), tables, effect,
-                     Outbox("testsvc", tables))
+    return BusSchema(
+        engine, make_session_factory(engine), tables, effect, Outbox("testsvc", tables)
+    )
 
 
 async def drop_bus_schema(bus: BusSchema) -> None:

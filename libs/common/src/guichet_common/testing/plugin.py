@@ -116,17 +116,30 @@ def alembic_upgrade(root: Path, database_url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-async def migrated_database_url(test_database_url: str, service_root: Path) -> str:
-    """The service's real migrations, applied once per session."""
-    await asyncio.to_thread(alembic_upgrade, service_root, test_database_url)
-    return test_database_url
+async def _engines_by_root(
+    test_database_url: str,  # noqa: ARG001  (engines close before the database is dropped)
+) -> AsyncIterator[dict[Path, AsyncEngine]]:
+    # Keyed by service: session fixtures are cached once, whatever conftest overrides below.
+    engines: dict[Path, AsyncEngine] = {}
+    yield engines
+    for engine in engines.values():
+        await engine.dispose()
 
 
-@pytest.fixture(scope="session")
-async def engine(migrated_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_async_engine(migrated_database_url, pool_size=5)
-    yield engine
-    await engine.dispose()
+@pytest.fixture
+async def engine(
+    test_database_url: str, service_root: Path, _engines_by_root: dict[Path, AsyncEngine]
+) -> AsyncEngine:
+    """An engine on a database where the service's real migrations ran, once per session."""
+    if service_root not in _engines_by_root:
+        await asyncio.to_thread(alembic_upgrade, service_root, test_database_url)
+        _engines_by_root[service_root] = create_async_engine(test_database_url, pool_size=5)
+    return _engines_by_root[service_root]
+
+
+@pytest.fixture
+def migrated_database_url(engine: AsyncEngine) -> str:
+    return engine.url.render_as_string(hide_password=False)
 
 
 @pytest.fixture

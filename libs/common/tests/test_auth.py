@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Annotated
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import Depends, FastAPI
+
+from guichet_common.auth import (
+    JwtVerifier,
+    Principal,
+    create_api_key,
+    mint_token,
+    require_roles,
+    verify_api_key,
+)
+from guichet_common.http import Unauthorized, install_problem_handlers
+from guichet_common.testing.bus import BusSchema
+
+SECRET = "test-secret-for-hs256-tokens-32-bytes!"
+
+
+async def test_hs256_round_trip() -> None:
+    token = mint_token(SECRET, subject="tech-1", roles=["technician"], name="Camille")
+    principal = await JwtVerifier(secret=SECRET, jwks_url=None, issuer="guichet").verify(token)
+    assert principal.subject == "tech-1"
+    assert principal.roles == {"technician"}
+    assert principal.name == "Camille"
+
+
+async def test_rejects_expired_wrong_secret_and_unknown_roles() -> None:
+    verifier = JwtVerifier(secret=SECRET, jwks_url=None, issuer="guichet")
+    expired = mint_token(SECRET, subject="x", roles=["ops"], ttl=timedelta(seconds=-10))
+    with pytest.raises(Unauthorized, match="expired"):
+        await verifier.verify(expired)
+    with pytest.raises(Unauthorized):
+        await verifier.verify(
+            mint_token("another-secret-another-secret-123", subject="x", roles=["ops"])
+        )
+    with pytest.raises(ValueError, match="unknown roles"):
+        mint_token(SECRET, subject="x", roles=["superuser"])
+
+
+@pytest.fixture
+def jwks_server() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    body = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/jwks.json", key
+    server.shutdown()
+    server.server_close()
+
+
+async def test_rs256_from_jwks(jwks_server: tuple[str, rsa.RSAPrivateKey]) -> None:
+    url, key = jwks_server
+    token = jwt.encode(
+        {
+            "sub": "u1",
+            "exp": 4102444800,
+            "iss": "https://idp",
+            "realm_access": {"roles": ["supervisor"]},
+        },
+        key,
+        algorithm="RS256",
+        headers={"kid": "k1"},
+    )
+    principal = await JwtVerifier(secret=None, jwks_url=url, issuer="https://idp").verify(token)
+    assert principal.roles == {"supervisor"}
+    hs_token = mint_token(SECRET, subject="x", roles=["admin"], issuer="https://idp")
+    with pytest.raises(Unauthorized):
+        await JwtVerifier(secret=None, jwks_url=url, issuer="https://idp").verify(hs_token)
+
+
+async def test_require_roles_dependency() -> None:
+    app = FastAPI()
+    app.state.jwt_verifier = JwtVerifier(secret=SECRET, jwks_url=None, issuer="guichet")
+    install_problem_handlers(app)
+
+    @app.get("/stats")
+    async def stats(
+        who: Annotated[Principal, Depends(require_roles("supervisor"))],
+    ) -> dict[str, str]:
+        return {"sub": who.subject}
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        assert (await client.get("/stats")).status_code == 401
+        tech = mint_token(SECRET, subject="t", roles=["technician"])
+        assert (
+            await client.get("/stats", headers={"Authorization": f"Bearer {tech}"})
+        ).status_code == 403
+        for role in ("supervisor", "admin"):
+            token = mint_token(SECRET, subject=role, roles=[role])
+            ok = await client.get("/stats", headers={"Authorization": f"Bearer {token}"})
+            assert ok.status_code == 200 and ok.json() == {"sub": role}
+
+
+async def test_api_keys_are_hashed_scoped_and_revocable(bus_schema: BusSchema) -> None:
+    tables = bus_schema.tables
+    async with bus_schema.session_factory() as session, session.begin():
+        key = await create_api_key(session, tables, name="imaging agent", scopes=["imaging:agent"])
+        stored = (await session.execute(tables.api_key.select())).one()
+        assert key.plaintext.split("_")[-1] not in str(stored)
+        principal = await verify_api_key(session, tables, key.plaintext)
+        assert principal is not None and principal.scopes == {"imaging:agent"}
+        assert await verify_api_key(session, tables, key.plaintext + "x") is None
+        assert await verify_api_key(session, tables, "garbage") is None
+        await session.execute(tables.api_key.update().values(revoked_at=stored.created_at))
+        assert await verify_api_key(session, tables, key.plaintext) is None

@@ -1,0 +1,118 @@
+"""Unit tests of the dispatch rules and the in-process bus (no broker involved)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from guichet_common.events import Envelope, build_envelope
+from guichet_common.messaging import (
+    Ack,
+    InProcessBus,
+    OutgoingMessage,
+    Park,
+    PermanentError,
+    QueueSpec,
+    Retry,
+    dispatch,
+    topic_matches,
+)
+from guichet_common.testing.bus import ThingHappenedV1, wait_for
+
+
+@pytest.mark.parametrize(
+    ("pattern", "key", "expected"),
+    [
+        ("garage.request.submitted.v1", "garage.request.submitted.v1", True),
+        ("garage.*.submitted.v1", "garage.request.submitted.v1", True),
+        ("garage.#", "garage.request.submitted.v1", True),
+        ("#", "a.b", True),
+        ("garage.#.v1", "garage.v1", True),
+        ("garage.*", "garage.request.submitted.v1", False),
+        ("imaging.#", "garage.request.submitted.v1", False),
+        ("*.request.#", "garage.quote.issued.v1", False),
+    ],
+)
+def test_topic_matching_follows_amqp(pattern: str, key: str, expected: bool) -> None:
+    assert topic_matches(pattern, key) is expected
+
+
+def _body(n: int = 1) -> bytes:
+    return build_envelope(service="testsvc", event=ThingHappenedV1(n=n)).to_json()
+
+
+async def _ok(_envelope: Envelope) -> None:
+    return None
+
+
+async def _boom(_envelope: Envelope) -> None:
+    raise RuntimeError("boom")
+
+
+async def _permanent(_envelope: Envelope) -> None:
+    raise PermanentError("cannot ever work")
+
+
+async def test_dispatch_outcomes() -> None:
+    delays = (1.0, 10.0)
+    assert await dispatch(_body(), 0, _ok, delays, "q") == Ack()
+    assert await dispatch(_body(), 0, _boom, delays, "q") == Retry(1.0, "RuntimeError: boom")
+    assert await dispatch(_body(), 1, _boom, delays, "q") == Retry(10.0, "RuntimeError: boom")
+    parked = await dispatch(_body(), 2, _boom, delays, "q")
+    assert isinstance(parked, Park) and "failed after 3 attempts" in parked.error
+    assert await dispatch(_body(), 0, _permanent, delays, "q") == Park("cannot ever work")
+    malformed = await dispatch(b"not json", 0, _ok, delays, "q")
+    assert isinstance(malformed, Park) and malformed.error.startswith("malformed envelope")
+
+
+async def test_in_process_bus_routes_retries_parks_and_replays() -> None:
+    bus = InProcessBus()
+    seen: list[int] = []
+    fail = True
+
+    async def handler(envelope: Envelope) -> None:
+        seen.append(envelope.data["n"])
+        if fail:
+            raise RuntimeError("down")
+
+    await bus.consume(QueueSpec("svc.group", ("testsvc.#",), prefetch=2), handler, (0.05, 0.05))
+    await bus.publish_batch(
+        [
+            OutgoingMessage("testsvc.thing.happened.v1", _body(7), "m1"),
+            OutgoingMessage("other.thing.happened.v1", _body(8), "m2"),
+        ]
+    )
+
+    async def parked() -> bool:
+        return len(bus.parked["svc.group"]) == 1
+
+    await wait_for(parked, timeout=5)
+    assert seen == [7, 7, 7]
+    assert "failed after 3 attempts" in bus.parked["svc.group"][0].error
+    assert len(bus.unrouted) == 1
+
+    fail = False
+    assert bus.replay("svc.group") == 1
+    await bus.drain()
+    assert seen == [7, 7, 7, 7]
+    assert bus.parked["svc.group"] == []
+    await bus.close()
+    with pytest.raises(RuntimeError):
+        await bus.publish_batch([OutgoingMessage("testsvc.thing.happened.v1", _body(), "m3")])
+
+
+async def test_in_process_bus_close_drains_in_flight_messages() -> None:
+    bus = InProcessBus()
+    done: list[int] = []
+
+    async def slow(envelope: Envelope) -> None:
+        await asyncio.sleep(0.2)
+        done.append(envelope.data["n"])
+
+    await bus.consume(QueueSpec("svc.slow", ("testsvc.#",), prefetch=1), slow, ())
+    await bus.publish_batch(
+        [OutgoingMessage("testsvc.thing.happened.v1", _body(i), f"m{i}") for i in range(3)]
+    )
+    await bus.close()
+    assert done == [0, 1, 2]

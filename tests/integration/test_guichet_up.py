@@ -1,0 +1,139 @@
+"""`guichet up` on a fresh data dir: health, readiness, the four contracts, data kept."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from guichet_common.embedded import EmbeddedPostgres
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("ticketing", "garage", "imaging", "notifier")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Guichet:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir.parent / f"guichet-{self.port}.log"
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("GUICHET_") or k.startswith("GUICHET_TEST_")
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "guichet",
+                "up",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(data_dir),
+            ],
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError(f"guichet up exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"guichet up not healthy: {self.log.read_text()[-3000:]}")
+            time.sleep(0.3)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "var"
+    yield path
+    EmbeddedPostgres(path).stop()  # whatever happened, leave no server behind
+
+
+def run_sql(data_dir: Path, sql: str) -> object:
+    return asyncio.run(embedded_scalar(data_dir, sql))
+
+
+async def embedded_scalar(data_dir: Path, sql: str) -> object:
+    embedded = EmbeddedPostgres(data_dir)
+    embedded.port = embedded.running_port()
+    assert embedded.port is not None, "embedded PostgreSQL is not running"
+    engine = create_async_engine(embedded.url)
+    try:
+        async with engine.begin() as conn:
+            return await conn.scalar(sa.text(sql))
+    finally:
+        await engine.dispose()
+
+
+def test_guichet_up_serves_everything_and_keeps_data(data_dir: Path) -> None:
+    first = Guichet(data_dir)
+    try:
+        ready = httpx.get(first.base + "/readyz", timeout=10)
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+        for name in SERVICES:
+            served = httpx.get(f"{first.base}/api/{name}/openapi.json", timeout=10)
+            assert served.status_code == 200
+            committed = json.loads((ROOT / "services" / name / "openapi.json").read_text())
+            assert served.json() == committed, f"{name}: served OpenAPI differs from committed"
+            assert httpx.get(f"{first.base}/api/{name}/docs", timeout=10).status_code == 200
+        missing = httpx.get(first.base + "/api/ticketing/nope", timeout=10)
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
+        metrics = httpx.get(first.base + "/metrics", timeout=10)
+        assert "guichet_http_request_seconds" in metrics.text
+        run_sql(
+            data_dir,
+            "INSERT INTO ticketing.api_key (key_id, name, secret_hash) "
+            "VALUES ('persisted', 'kept across restarts', 'x') RETURNING key_id",
+        )
+    finally:
+        assert first.stop() == 0
+    assert EmbeddedPostgres(data_dir).running_port() is None, "Ctrl-C must stop PostgreSQL"
+
+    second = Guichet(data_dir)
+    try:
+        assert httpx.get(second.base + "/readyz", timeout=10).status_code == 200
+        kept = run_sql(data_dir, "SELECT name FROM ticketing.api_key WHERE key_id = 'persisted'")
+        assert kept == "kept across restarts"
+    finally:
+        assert second.stop() == 0
