@@ -10,7 +10,7 @@ from uuid import UUID
 import uuid_utils
 from pydantic import BaseModel, ConfigDict, Field
 
-from guichet_common.logging import correlation_id_var
+from guichet_common.logging import causation_id_var, correlation_id_var
 
 EVENT_TYPE_PATTERN = re.compile(
     r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$"
@@ -81,7 +81,7 @@ def build_envelope(
         subject=subject,
         time=utcnow(),
         correlationid=correlation_id or correlation_id_var.get(),
-        causationid=causation_id,
+        causationid=causation_id or causation_id_var.get(),
         data=event.model_dump(mode="json"),
     )
 

@@ -7,11 +7,11 @@ import base64
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from guichet_common.db import unit_of_work
 from guichet_common.events import new_event_id
 from guichet_common.logging import correlation_id_var, get_logger
 from guichet_common.tables import PlumbingTables
@@ -205,6 +206,16 @@ def health_router(checks: dict[str, ReadinessCheck]) -> APIRouter:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed when the endpoint returns, before the response
+    is sent (scope="function"), rolled back if it raises. Services only flush."""
+    async with unit_of_work(request.app.state.session_factory) as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
 # --- keyset pagination -------------------------------------------------------------------

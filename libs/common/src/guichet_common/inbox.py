@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from uuid import UUID
 
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet_common.db import SessionFactory, unit_of_work
 from guichet_common.events import Envelope, Event
+from guichet_common.logging import causation_id_var, correlation_id_var
 from guichet_common.messaging import PermanentError, QueueSpec
 from guichet_common.tables import PlumbingTables
 
@@ -20,20 +22,21 @@ Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
 
 
 async def claim(
-    session: AsyncSession, tables: PlumbingTables, consumer: str, envelope: Envelope
-) -> bool:
-    """Record that `consumer` handles this event; False if it already did.
+    session: AsyncSession, tables: PlumbingTables, consumer: str, envelopes: Sequence[Envelope]
+) -> set[UUID]:
+    """Record that `consumer` handles these events; returns the ids it had not handled yet.
 
-    A concurrent duplicate blocks on the primary key until the first commits, then sees
-    the conflict: two deliveries never both run the handler's effects.
+    One statement for the whole batch. A concurrent duplicate blocks on the primary key
+    until the first transaction ends, then sees the conflict: two deliveries never both run
+    the handler's effects.
     """
     result = await session.execute(
         insert(tables.processed_event)
-        .values(consumer=consumer, event_id=envelope.id, event_type=envelope.type)
+        .values([{"consumer": consumer, "event_id": e.id, "event_type": e.type} for e in envelopes])
         .on_conflict_do_nothing()
         .returning(tables.processed_event.c.event_id)
     )
-    return result.first() is not None
+    return set(result.scalars())
 
 
 @dataclass
@@ -80,19 +83,33 @@ class InboxHandler:
         self.session_factory = session_factory
         self.tables = tables
 
-    async def __call__(self, envelope: Envelope) -> None:
+    def _resolve(self, envelope: Envelope) -> tuple[Handler, Any]:
         entry = self.subscription.handlers.get(envelope.type)
-        payload: Any
         if entry is not None:
             model, handler = entry
             try:
-                payload = model.model_validate(envelope.data)
+                return handler, model.model_validate(envelope.data)
             except ValidationError as exc:
                 raise PermanentError(f"invalid {envelope.type} payload: {exc}") from exc
-        elif self.subscription.fallback is not None:
-            handler, payload = self.subscription.fallback, envelope.data
-        else:
-            raise PermanentError(f"{self.consumer} has no handler for {envelope.type}")
+        if self.subscription.fallback is not None:
+            return self.subscription.fallback, envelope.data
+        raise PermanentError(f"{self.consumer} has no handler for {envelope.type}")
+
+    async def __call__(self, envelope: Envelope) -> None:
+        await self.handle_batch([envelope])
+
+    async def handle_batch(self, envelopes: Sequence[Envelope]) -> None:
+        """All in one transaction: each event's inbox row with its effects, committed once."""
+        resolved = [(envelope, *self._resolve(envelope)) for envelope in envelopes]
         async with unit_of_work(self.session_factory) as session:
-            if await claim(session, self.tables, self.consumer, envelope):
-                await handler(session, payload, envelope)
+            fresh = await claim(session, self.tables, self.consumer, envelopes)
+            for envelope, handler, payload in resolved:
+                if envelope.id in fresh:
+                    fresh.discard(envelope.id)  # the same event twice in one batch: once
+                    correlation = correlation_id_var.set(envelope.correlationid)
+                    causation = causation_id_var.set(str(envelope.id))
+                    try:
+                        await handler(session, payload, envelope)
+                    finally:
+                        causation_id_var.reset(causation)
+                        correlation_id_var.reset(correlation)

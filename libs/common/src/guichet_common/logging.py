@@ -9,6 +9,8 @@ from contextvars import ContextVar
 import structlog
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+# The event being handled: events published while handling it name it as their cause.
+causation_id_var: ContextVar[str | None] = ContextVar("causation_id", default=None)
 
 
 def _add_correlation_id(

@@ -20,7 +20,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import aio_pika
 from aio_pika.abc import (
@@ -80,6 +80,17 @@ class PermanentError(Exception):
 
 
 EnvelopeHandler = Callable[[Envelope], Awaitable[None]]
+
+
+@runtime_checkable
+class BatchHandler(Protocol):
+    """A handler that can also take several envelopes in one transaction. Under load the
+    RabbitMQ consumer hands it what has arrived; if the batch fails, every message is
+    dispatched again on its own, so retries and parking stay per message."""
+
+    async def __call__(self, envelope: Envelope) -> None: ...
+
+    async def handle_batch(self, envelopes: Sequence[Envelope]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -304,6 +315,8 @@ async def declare_delay(channel: AbstractChannel, delay: float) -> AbstractExcha
 
 
 class _RabbitConsumer:
+    MAX_PARALLEL_BATCHES = 4
+
     def __init__(
         self,
         connection: AbstractRobustConnection,
@@ -320,6 +333,9 @@ class _RabbitConsumer:
         self._tag: str | None = None
         self._delay_exchanges: dict[float, AbstractExchange] = {}
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._buffer: list[AbstractIncomingMessage] = []
+        self._arrived = asyncio.Event()
+        self._batcher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._channel = await self.connection.channel(publisher_confirms=True)
@@ -327,13 +343,62 @@ class _RabbitConsumer:
         self._queue = await declare_consumer_queue(self._channel, self.spec)
         for delay in self.delays:
             self._delay_exchanges[delay] = await declare_delay(self._channel, delay)
+        if isinstance(self.handler, BatchHandler):
+            self._batcher = asyncio.create_task(self._batch_loop(self.handler))
         self._tag = await self._queue.consume(self._on_message)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        # Handle concurrently up to the prefetch: the broker bounds what is in flight.
-        task = asyncio.create_task(self._handle(message))
+        if self._batcher is not None:
+            self._buffer.append(message)
+            self._arrived.set()
+        else:
+            # Handle concurrently up to the prefetch: the broker bounds what is in flight.
+            self._spawn(self._handle(message))
+
+    def _spawn(self, coroutine: Awaitable[None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(coroutine)
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
+        return task
+
+    async def _batch_loop(self, handler: BatchHandler) -> None:
+        """Take whatever has arrived (at most a prefetch's worth), a few batches at a time:
+        at low load a batch is one message, under load commits are shared."""
+        slots = asyncio.Semaphore(self.MAX_PARALLEL_BATCHES)
+        while True:
+            await self._arrived.wait()
+            await slots.acquire()
+            batch, self._buffer = self._buffer, []
+            self._arrived.clear()
+            task = self._spawn(self._handle_batch(handler, batch))
+            task.add_done_callback(lambda _t: slots.release())
+
+    async def _handle_batch(
+        self, handler: BatchHandler, messages: list[AbstractIncomingMessage]
+    ) -> None:
+        parsed: list[tuple[AbstractIncomingMessage, Envelope]] = []
+        alone: list[AbstractIncomingMessage] = []
+        for message in messages:
+            try:
+                parsed.append((message, Envelope.model_validate_json(message.body)))
+            except ValidationError:
+                alone.append(message)
+        if len(parsed) > 1:
+            try:
+                await handler.handle_batch([envelope for _, envelope in parsed])
+            except Exception as exc:
+                log.info(
+                    "batch failed, handling its messages one by one",
+                    queue=self.spec.name,
+                    size=len(parsed),
+                    error=repr(exc),
+                )
+                alone.extend(message for message, _ in parsed)
+            else:
+                await asyncio.gather(*(self._settle(m, Ack(), 0) for m, _ in parsed))
+        else:
+            alone.extend(message for message, _ in parsed)
+        await asyncio.gather(*(self._handle(message) for message in alone))
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
         retry_header = (message.headers or {}).get(RETRY_COUNT_HEADER)
@@ -341,6 +406,11 @@ class _RabbitConsumer:
         outcome = await dispatch(
             message.body, retry_count, self.handler, self.delays, self.spec.name
         )
+        await self._settle(message, outcome, retry_count)
+
+    async def _settle(
+        self, message: AbstractIncomingMessage, outcome: Outcome, retry_count: int
+    ) -> None:
         assert self._channel is not None
         try:
             if isinstance(outcome, Retry):
@@ -375,8 +445,16 @@ class _RabbitConsumer:
         if self._queue is not None and self._tag is not None:
             with contextlib.suppress(Exception):
                 await self._queue.cancel(self._tag)
-        if self._in_flight:
-            await asyncio.wait(self._in_flight, timeout=30)
+        deadline = asyncio.get_running_loop().time() + 30
+        while (self._buffer or self._in_flight) and asyncio.get_running_loop().time() < deadline:
+            if self._in_flight:
+                await asyncio.wait(self._in_flight, timeout=1)
+            else:
+                await asyncio.sleep(0.01)
+        if self._batcher is not None:
+            self._batcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._batcher
         if self._channel is not None:
             with contextlib.suppress(Exception):
                 await self._channel.close()

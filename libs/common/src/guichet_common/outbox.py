@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +11,7 @@ from typing import Any
 
 import asyncpg
 from prometheus_client import Counter, Gauge
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from guichet_common.db import libpq_dsn
@@ -36,7 +35,7 @@ class Outbox:
     """What services use to publish: `await outbox.publish(session, event, subject=…)`.
 
     The row is written in the caller's transaction, so the event exists if and only if the
-    change committed. NOTIFY is transactional too: the relay wakes only after the commit.
+    change committed. A trigger NOTIFYs the relay, transactionally: only after the commit.
     """
 
     def __init__(self, service: str, tables: PlumbingTables) -> None:
@@ -54,20 +53,32 @@ class Outbox:
         envelope = build_envelope(
             service=self.service, event=event, subject=subject, causation_id=causation_id
         )
-        await self.add(session, envelope)
+        await self.add(session, [envelope])
         return envelope
 
-    async def add(self, session: AsyncSession, envelope: Envelope) -> None:
+    async def publish_many(
+        self, session: AsyncSession, events: Sequence[tuple[Event, str | None]]
+    ) -> list[Envelope]:
+        """Several (event, subject) pairs in one statement, e.g. a bulk import."""
+        envelopes = [
+            build_envelope(service=self.service, event=event, subject=subject)
+            for event, subject in events
+        ]
+        await self.add(session, envelopes)
+        return envelopes
+
+    async def add(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
         await session.execute(
-            self.tables.outbox.insert().values(
-                id=envelope.id,
-                routing_key=envelope.type,
-                subject=envelope.subject,
-                envelope=envelope.model_dump(mode="json", exclude_none=True),
-            )
-        )
-        await session.execute(
-            text("SELECT pg_notify(:channel, '')"), {"channel": self.tables.notify_channel}
+            self.tables.outbox.insert(),
+            [
+                {
+                    "id": envelope.id,
+                    "routing_key": envelope.type,
+                    "subject": envelope.subject,
+                    "envelope": envelope.model_dump(mode="json", exclude_none=True),
+                }
+                for envelope in envelopes
+            ],
         )
 
 
@@ -191,7 +202,14 @@ class OutboxRelay:
             try:
                 rows = (
                     await conn.execute(
-                        select(outbox.c.id, outbox.c.envelope)
+                        select(
+                            outbox.c.id,
+                            outbox.c.routing_key,
+                            cast(outbox.c.envelope, Text).label("body"),
+                            outbox.c.envelope["correlationid"].astext.label("correlation_id"),
+                            outbox.c.envelope["source"].astext.label("source"),
+                            outbox.c.created_at,
+                        )
                         .where(outbox.c.published_at.is_(None))
                         .order_by(outbox.c.seq)
                         .limit(self.batch_size)
@@ -199,7 +217,7 @@ class OutboxRelay:
                     )
                 ).all()
                 if rows:
-                    await self.bus.publish_batch([_outgoing(row.envelope) for row in rows])
+                    await self.bus.publish_batch([_outgoing(row) for row in rows])
                     await conn.execute(
                         update(outbox)
                         .where(outbox.c.id.in_([row.id for row in rows]))
@@ -259,12 +277,12 @@ class OutboxRelay:
                 await asyncio.wait_for(listener.close(), 2)
 
 
-def _outgoing(envelope: dict[str, Any]) -> OutgoingMessage:
+def _outgoing(row: Any) -> OutgoingMessage:
     return OutgoingMessage(
-        routing_key=envelope["type"],
-        body=json.dumps(envelope, separators=(",", ":")).encode(),
-        message_id=envelope["id"],
-        correlation_id=envelope.get("correlationid"),
-        source=envelope["source"],
-        timestamp=datetime.fromisoformat(envelope["time"]),
+        routing_key=row.routing_key,
+        body=row.body.encode(),
+        message_id=str(row.id),
+        correlation_id=row.correlation_id,
+        source=row.source,
+        timestamp=row.created_at,
     )

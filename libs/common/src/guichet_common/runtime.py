@@ -28,7 +28,16 @@ from guichet_common.tables import PlumbingTables
 
 log = get_logger(__name__)
 
-TimerFunction = Callable[[SessionFactory], Awaitable[None]]
+
+@dataclass(frozen=True)
+class WorkerContext:
+    """What a timer or background task of the worker gets."""
+
+    settings: CommonSettings
+    session_factory: SessionFactory
+
+
+WorkerFunction = Callable[[WorkerContext], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,15 @@ class Timer:
 
     name: str
     every: timedelta
-    run: TimerFunction
+    run: WorkerFunction
+
+
+@dataclass(frozen=True)
+class BackgroundTask:
+    """A long-running loop of the worker (e.g. a delivery sender); cancelled on stop."""
+
+    name: str
+    run: WorkerFunction
 
 
 @dataclass
@@ -51,9 +68,11 @@ class ServiceDefinition:
     tables: PlumbingTables
     outbox: Outbox
     published: EventRegistry
-    routers: Sequence[APIRouter] = ()
+    routers: Sequence[APIRouter] = ()  # mounted under /api/<name>
+    page_routers: Sequence[APIRouter] = ()  # server-rendered pages under public_prefixes
     subscriptions: Sequence[Subscription] = ()
     timers: Sequence[Timer] = ()
+    background: Sequence[BackgroundTask] = ()
     version: str = "0.1.0"
     public_prefixes: tuple[str, ...] = ()  # server-rendered pages outside /api (e.g. /garage)
     extra_setup: Callable[[FastAPI], None] | None = None
@@ -140,6 +159,8 @@ def create_service_app(
     app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
     for router in definition.routers:
         app.include_router(router, prefix=definition.api_prefix)
+    for router in definition.page_routers:
+        app.include_router(router, include_in_schema=False)
     if definition.extra_setup is not None:
         definition.extra_setup(app)
     app.add_middleware(CorrelationIdMiddleware, service=definition.name)
@@ -172,19 +193,22 @@ class ServiceWorker:
             )
             await self.bus.consume(spec, handler, settings.retry_delays)
         await self.relay.start()
+        context = WorkerContext(settings, self.resources.session_factory)
         for timer in self.definition.timers:
-            self._timer_tasks.append(asyncio.create_task(self._run_timer(timer)))
+            self._timer_tasks.append(asyncio.create_task(self._run_timer(timer, context)))
+        for task in self.definition.background:
+            self._timer_tasks.append(asyncio.ensure_future(task.run(context)))
         log.info(
             "worker started",
             service=self.definition.name,
             consumers=[s.group for s in self.definition.subscriptions],
         )
 
-    async def _run_timer(self, timer: Timer) -> None:
+    async def _run_timer(self, timer: Timer, context: WorkerContext) -> None:
         while True:
             await asyncio.sleep(timer.every.total_seconds())
             try:
-                await timer.run(self.resources.session_factory)
+                await timer.run(context)
             except Exception as exc:
                 log.warning("timer failed", timer=timer.name, error=repr(exc))
 

@@ -39,6 +39,7 @@ class CommonSettings(BaseSettings):
     amqp_url: str | None = None
     smtp_url: str | None = None
     data_dir: Path = Path("var")
+    public_base_url: str = "http://127.0.0.1:8000"  # links in emails and pages
     jwt_secret: SecretStr = SecretStr("guichet-embedded-default-secret")
     jwt_jwks_url: str | None = None
     jwt_issuer: str = "guichet"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Column,
     DateTime,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
     func,
     text,
 )
@@ -57,6 +59,18 @@ def define_plumbing_tables(metadata: MetaData) -> PlumbingTables:
         ),
         Index("ix_outbox_published_at", "published_at"),
     )
+    # One NOTIFY per inserting statement, delivered at commit: the relay wakes only for
+    # committed events, and writers pay no extra round trip.
+    notify_function = f'"{metadata.schema}".outbox_notify'
+    for ddl in (
+        f"CREATE OR REPLACE FUNCTION {notify_function}() RETURNS trigger LANGUAGE plpgsql "
+        f"AS $$ BEGIN PERFORM pg_notify('{metadata.schema}_outbox', ''); RETURN NULL; END $$",
+        "CREATE TRIGGER outbox_notify AFTER INSERT ON %(fullname)s "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {notify_function}()",
+    ):
+        event.listen(outbox, "after_create", DDL(ddl))  # type: ignore[no-untyped-call]
+    drop = DDL(f"DROP FUNCTION IF EXISTS {notify_function}()")  # type: ignore[no-untyped-call]
+    event.listen(outbox, "after_drop", drop)
     processed_event = Table(
         "processed_event",
         metadata,
