@@ -33,17 +33,22 @@ def free_port() -> int:
         return port
 
 
+def clean_env() -> dict[str, str]:
+    """The caller's environment without Guichet settings: the embedded default."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GUICHET_", "TICKETING_", "GARAGE_", "IMAGING_", "NOTIFIER_"))
+        or k.startswith("GUICHET_TEST_")
+    }
+
+
 class Guichet:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / f"guichet-{self.port}.log"
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("GUICHET_") or k.startswith("GUICHET_TEST_")
-        }
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -55,7 +60,7 @@ class Guichet:
                 "--data-dir",
                 str(data_dir),
             ],
-            env=env,
+            env={**clean_env(), **(extra_env or {})},
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
         )
@@ -119,6 +124,41 @@ def test_guichet_up_serves_everything_and_keeps_data(data_dir: Path) -> None:
         missing = httpx.get(first.base + "/api/ticketing/nope", timeout=10)
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/problem+json"
+        token = (
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "guichet",
+                    "token",
+                    "--role",
+                    "admin",
+                    "--sub",
+                    "ops-1",
+                    "--data-dir",
+                    str(data_dir),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=clean_env(),
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        created = httpx.post(
+            f"{first.base}/api/ticketing/api-keys",
+            json={"name": "GLPI sync"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert created.status_code == 201, created.text
+        forged = httpx.get(
+            f"{first.base}/api/ticketing/api-keys",
+            headers={"Authorization": "Bearer " + token[:-4] + "AAAA"},
+            timeout=10,
+        )
+        assert forged.status_code == 401
         metrics = httpx.get(first.base + "/metrics", timeout=10)
         assert "guichet_http_request_seconds" in metrics.text
         run_sql(

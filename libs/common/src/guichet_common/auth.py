@@ -17,6 +17,7 @@ from fastapi import Request
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from guichet_common.db import unit_of_work
 from guichet_common.events import utcnow
 from guichet_common.http import Forbidden, Unauthorized
 from guichet_common.tables import PlumbingTables
@@ -164,12 +165,21 @@ async def verify_api_key(
 
 
 async def current_principal(request: Request) -> Principal:
+    """A user's JWT, or a machine client's API key (`Authorization: Bearer gk_…`)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
+    token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("send Authorization: Bearer <token>")
+    if token.startswith(f"{API_KEY_PREFIX}_"):
+        tables: PlumbingTables = request.app.state.definition.tables
+        async with unit_of_work(request.app.state.session_factory) as session:
+            principal = await verify_api_key(session, tables, token)
+        if principal is None:
+            raise Unauthorized("unknown or revoked API key")
+        return principal
     verifier: JwtVerifier = request.app.state.jwt_verifier
-    return await verifier.verify(token.strip())
+    return await verifier.verify(token)
 
 
 def require_roles(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
@@ -177,6 +187,18 @@ def require_roles(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
         principal = await current_principal(request)
         if not principal.has_any_role(*roles):
             raise Forbidden(f"requires one of the roles: {', '.join(roles)}")
+        return principal
+
+    return dependency
+
+
+def require_scopes(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
+    """For machine clients: an API key with one of these scopes (or an admin user)."""
+
+    async def dependency(request: Request) -> Principal:
+        principal = await current_principal(request)
+        if Role.ADMIN not in principal.roles and not principal.scopes.intersection(scopes):
+            raise Forbidden(f"requires an API key with one of the scopes: {', '.join(scopes)}")
         return principal
 
     return dependency

@@ -99,3 +99,63 @@ def asyncapi_document(definition: ServiceDefinition) -> dict[str, Any]:
 
 def asyncapi_yaml(definition: ServiceDefinition) -> str:
     return yaml.safe_dump(asyncapi_document(definition), sort_keys=False, allow_unicode=True)
+
+
+# --- producer/consumer compatibility -------------------------------------------------------
+
+
+def _json_types(schema: dict[str, Any], defs: dict[str, Any]) -> set[str]:
+    if "$ref" in schema:
+        return _json_types(defs.get(schema["$ref"].rsplit("/", 1)[-1], {}), defs) or {"object"}
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return set().union(*(_json_types(s, defs) for s in schema[key]))
+    if "const" in schema or "enum" in schema:
+        values = [schema["const"]] if "const" in schema else schema["enum"]
+        return {type(v).__name__.replace("str", "string") for v in values}
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return set(kind)
+    return {kind} if kind else set()
+
+
+def payload_incompatibilities(producer: type[Event], consumer: type[Event]) -> list[str]:
+    """What in the producer's payload would make the consumer's model reject it."""
+    p_schema, c_schema = producer.model_json_schema(), consumer.model_json_schema()
+    p_props, c_props = p_schema.get("properties", {}), c_schema.get("properties", {})
+    p_required = set(p_schema.get("required", []))
+    problems = []
+    for field_name in sorted(c_schema.get("required", [])):
+        if field_name not in p_required:
+            problems.append(f"{field_name}: required by the consumer, not always sent")
+    for field_name in sorted(set(c_props) & set(p_props)):
+        sent = _json_types(p_props[field_name], p_schema.get("$defs", {}))
+        accepted = _json_types(c_props[field_name], c_schema.get("$defs", {}))
+        if "number" in accepted:
+            accepted.add("integer")
+        if sent and accepted and not sent <= accepted:
+            problems.append(f"{field_name}: sent as {sorted(sent)}, accepted as {sorted(accepted)}")
+    return problems
+
+
+def event_contract_problems(definitions: list[ServiceDefinition]) -> list[str]:
+    """Every consumed event type is published by some service, in a shape its consumers read."""
+    producers = {
+        model.event_type: (definition.name, model)
+        for definition in definitions
+        for model in definition.published.models()
+    }
+    problems = []
+    for definition in definitions:
+        for subscription in definition.subscriptions:
+            for event_type, (consumer_model, _handler) in sorted(subscription.handlers.items()):
+                where = f"{definition.name}.{subscription.group} <- {event_type}"
+                if event_type not in producers:
+                    problems.append(f"{where}: no service publishes it")
+                    continue
+                producer_name, producer_model = producers[event_type]
+                problems.extend(
+                    f"{where} (from {producer_name}): {problem}"
+                    for problem in payload_incompatibilities(producer_model, consumer_model)
+                )
+    return problems

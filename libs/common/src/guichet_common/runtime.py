@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from guichet_common.apikeys import api_keys_router
 from guichet_common.auth import JwtVerifier
 from guichet_common.db import SessionFactory, make_engine, make_session_factory, ping
 from guichet_common.events import EventRegistry
@@ -157,6 +158,7 @@ def create_service_app(
             raise ConnectionError("message bus not connected")
 
     app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
+    app.include_router(api_keys_router(definition.tables), prefix=definition.api_prefix)
     for router in definition.routers:
         app.include_router(router, prefix=definition.api_prefix)
     for router in definition.page_routers:

@@ -1,0 +1,104 @@
+"""`guichet migrate`, `outbox status` and `token` as an operator runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jwt
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from guichet_common.db import make_session_factory, unit_of_work
+from guichet_common.events import Event
+from ticketing.events import outbox
+
+
+class ProbeSentV1(Event):
+    event_type = "ticketing.probe.sent.v1"
+    n: int
+
+
+def guichet(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
+    return subprocess.run(
+        [sys.executable, "-m", "guichet", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**base, **env},
+    )
+
+
+@pytest.mark.integration
+async def test_migrate_then_outbox_status(test_database_url: str) -> None:
+    migrated = await asyncio.to_thread(guichet, "migrate", GUICHET_DATABASE_URL=test_database_url)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "migrated: ticketing, garage, imaging, notifier" in migrated.stdout
+
+    engine = create_async_engine(test_database_url)
+    try:
+        async with unit_of_work(make_session_factory(engine)) as session:
+            for n in range(3):
+                await outbox.publish(session, ProbeSentV1(n=n))
+    finally:
+        await engine.dispose()
+    status = await asyncio.to_thread(
+        guichet, "outbox", "status", GUICHET_DATABASE_URL=test_database_url
+    )
+    assert status.returncode == 0, status.stderr
+    lines = {line.split()[0]: line for line in status.stdout.splitlines()}
+    assert set(lines) == {"ticketing", "garage", "imaging", "notifier"}
+    assert "pending=3 " in lines["ticketing"]
+    assert "pending=0 " in lines["garage"]
+
+
+def test_token_is_signed_with_the_data_dir_secret(tmp_path: Path) -> None:
+    result = guichet(
+        "token",
+        "--role",
+        "technician",
+        "--role",
+        "supervisor",
+        "--sub",
+        "jdupont",
+        "--ttl",
+        "5",
+        "--data-dir",
+        str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip().splitlines()[-1]
+    secret = (tmp_path / "secrets" / "jwt_secret").read_text().strip()
+    assert oct((tmp_path / "secrets" / "jwt_secret").stat().st_mode & 0o777) == "0o600"
+    claims = jwt.decode(token, secret, algorithms=["HS256"], issuer="guichet")
+    assert claims["sub"] == "jdupont"
+    assert claims["roles"] == ["technician", "supervisor"]
+    assert claims["exp"] - claims["iat"] == 300
+
+    other = guichet("token", "--role", "admin", "--sub", "x", "--data-dir", str(tmp_path / "b"))
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(other.stdout.strip(), secret, algorithms=["HS256"], issuer="guichet")
+
+    configured = guichet(
+        "token",
+        "--role",
+        "ops",
+        "--sub",
+        "x",
+        "--data-dir",
+        str(tmp_path),
+        GUICHET_JWT_SECRET="configured-secret-configured-secret",
+    )
+    jwt.decode(
+        configured.stdout.strip(),
+        "configured-secret-configured-secret",
+        algorithms=["HS256"],
+        issuer="guichet",
+    )
+
+    unknown = guichet("token", "--role", "root", "--sub", "x", "--data-dir", str(tmp_path))
+    assert unknown.returncode != 0 and "root" in unknown.stderr
