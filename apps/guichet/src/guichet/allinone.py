@@ -12,7 +12,9 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from guichet.ops import ops_router
 from guichet.services import SERVICES, ServiceEntry
+from guichet_common.auth import JwtVerifier
 from guichet_common.db import ping
 from guichet_common.http import CorrelationIdMiddleware, health_router, install_problem_handlers
 from guichet_common.logging import get_logger
@@ -88,16 +90,33 @@ def build_app(amqp_url: str | None) -> ASGIApp:
         title="Guichet", openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan
     )
     install_problem_handlers(root)
+    settings = next(iter(definitions.values())).settings
+    root.state.jwt_verifier = JwtVerifier(
+        secret=settings.jwt_secret.get_secret_value(),
+        jwks_url=settings.jwt_jwks_url,
+        issuer=settings.jwt_issuer,
+    )
+    consumer_queues = [
+        f"{name}.{subscription.group}"
+        for name, definition in definitions.items()
+        for subscription in definition.subscriptions
+    ]
 
     async def all_databases() -> None:
         for res in resources.values():
             await ping(res.engine)
 
-    async def bus_ready() -> None:
+    def shared_bus() -> MessageBus:
         bus = next(iter(resources.values())).bus
-        if bus is None or not await bus.ready():
+        if bus is None:
+            raise ConnectionError("message bus not started")
+        return bus
+
+    async def bus_ready() -> None:
+        if not await shared_bus().ready():
             raise ConnectionError("message bus not ready")
 
+    root.include_router(ops_router(shared_bus, amqp_url, consumer_queues))
     root.include_router(health_router({"database": all_databases, "broker": bus_ready}))
 
     @root.get("/", include_in_schema=False)

@@ -8,7 +8,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -144,13 +144,6 @@ def token(
     )
 
 
-def _amqp_url() -> str:
-    url = CommonSettings().amqp_url
-    if not url:
-        raise typer.BadParameter("set GUICHET_AMQP_URL: dead-letter queues live in RabbitMQ")
-    return url
-
-
 def _consumer_queues() -> list[str]:
     return [
         f"{entry.name}.{subscription.group}"
@@ -159,14 +152,57 @@ def _consumer_queues() -> list[str]:
     ]
 
 
+UpUrl = Annotated[
+    str, typer.Option("--url", help="The running `guichet up` (when GUICHET_AMQP_URL is unset)")
+]
+
+
+def _ops_request(
+    method: str, path: str, url: str, data_dir: Path | None, params: dict[str, Any]
+) -> Any:
+    """The embedded default keeps parked messages in its process: ask it over HTTP, with a
+    short-lived ops token signed by the data directory's secret."""
+    import httpx
+
+    settings = _settings(data_dir)
+    token = mint_token(
+        _jwt_secret(settings),
+        subject="guichet-cli",
+        roles=[Role.OPS.value],
+        ttl=timedelta(minutes=5),
+        issuer=settings.jwt_issuer,
+    )
+    response = httpx.request(
+        method,
+        url.rstrip("/") + path,
+        params=params,
+        timeout=30,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    if response.status_code >= 400:
+        raise typer.BadParameter(f"{response.status_code}: {response.text}")
+    return response.json()
+
+
 @dlq_app.command("list")
 def dlq_list(
     queue: Annotated[list[str] | None, typer.Option(help="Queue (default: every consumer)")] = None,
+    url: UpUrl = "http://127.0.0.1:8000",
+    data_dir: DataDir = None,
 ) -> None:
     """Depth of each `<queue>.dlq` and why its first messages were parked."""
-    from guichet_common.dlq import inspect
+    from guichet_common.dlq import DeadLetterQueue, ParkedSummary, inspect
 
-    for dlq in asyncio.run(inspect(_amqp_url(), queue or _consumer_queues())):
+    amqp_url = CommonSettings().amqp_url
+    if amqp_url:
+        queues = asyncio.run(inspect(amqp_url, queue or _consumer_queues()))
+    else:
+        raw = _ops_request("GET", "/api/ops/dlq", url, data_dir, {"queue": queue or []})
+        queues = [
+            DeadLetterQueue(q["queue"], q["depth"], [ParkedSummary(**p) for p in q["sample"]])
+            for q in raw
+        ]
+    for dlq in queues:
         typer.echo(f"{dlq.queue}.dlq  {dlq.depth} parked")
         for parked in dlq.sample:
             typer.echo(
@@ -179,11 +215,20 @@ def dlq_list(
 def dlq_replay(
     queue: Annotated[str, typer.Argument(help="The consumer queue, e.g. notifier.garage")],
     limit: Annotated[int | None, typer.Option(help="At most this many")] = None,
+    url: UpUrl = "http://127.0.0.1:8000",
+    data_dir: DataDir = None,
 ) -> None:
     """Send parked messages back to their queue with a fresh retry budget."""
     from guichet_common.dlq import replay
 
-    moved = asyncio.run(replay(_amqp_url(), queue, limit=limit))
+    amqp_url = CommonSettings().amqp_url
+    if amqp_url:
+        moved = asyncio.run(replay(amqp_url, queue, limit=limit))
+    else:
+        params = {"limit": limit} if limit is not None else {}
+        moved = _ops_request("POST", f"/api/ops/dlq/{queue}/replay", url, data_dir, params)[
+            "replayed"
+        ]
     typer.echo(f"replayed {moved} message(s) to {queue}")
 
 

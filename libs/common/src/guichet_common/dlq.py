@@ -15,7 +15,7 @@ from guichet_common.messaging import (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class ParkedSummary:
     event_id: str | None
     event_type: str | None
@@ -23,7 +23,7 @@ class ParkedSummary:
     parked_at: str | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class DeadLetterQueue:
     queue: str
     depth: int

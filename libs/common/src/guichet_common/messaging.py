@@ -547,8 +547,9 @@ class InProcessBus:
             finally:
                 queue.task_done()
 
-    def replay(self, queue_name: str) -> int:
-        parked, self.parked[queue_name] = self.parked[queue_name], []
+    def replay(self, queue_name: str, limit: int | None = None) -> int:
+        parked = self.parked[queue_name][:limit]
+        del self.parked[queue_name][: len(parked)]
         _, queue = self._queues[queue_name]
         for message in parked:
             queue.put_nowait((message.body, 0))

@@ -1,0 +1,100 @@
+"""Parked messages of the embedded default: `/api/ops/dlq` and `guichet dlq` over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from guichet.ops import ops_router
+from guichet_common.auth import JwtVerifier
+from guichet_common.events import Envelope, build_envelope
+from guichet_common.http import install_problem_handlers
+from guichet_common.messaging import InProcessBus, OutgoingMessage, QueueSpec
+from guichet_common.testing.bus import ThingHappenedV1, wait_for
+
+
+def guichet(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
+    return subprocess.run(
+        [sys.executable, "-m", "guichet", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+
+
+async def test_dlq_of_the_in_process_bus_listed_and_replayed_over_http(tmp_path: Path) -> None:
+    # The secret the CLI will sign its ops token with.
+    first = await asyncio.to_thread(
+        guichet, "token", "--role", "ops", "--sub", "x", "--data-dir", str(tmp_path)
+    )
+    assert first.returncode == 0, first.stderr
+    secret = (tmp_path / "secrets" / "jwt_secret").read_text().strip()
+
+    bus = InProcessBus()
+    fixed = False
+    handled: list[str] = []
+
+    async def handler(envelope: Envelope) -> None:
+        if not fixed:
+            raise RuntimeError("template missing")
+        handled.append(str(envelope.id))
+
+    await bus.consume(QueueSpec("notifier.mail", ("testsvc.#",), 1), handler, ())
+    envelope = build_envelope(service="testsvc", event=ThingHappenedV1(n=1))
+    await bus.publish_batch([OutgoingMessage(envelope.type, envelope.to_json(), "m1")])
+
+    async def parked() -> bool:
+        return len(bus.parked["notifier.mail"]) == 1
+
+    await wait_for(parked)
+
+    app = FastAPI()
+    app.state.jwt_verifier = JwtVerifier(secret=secret, jwks_url=None, issuer="guichet")
+    install_problem_handlers(app)
+    app.include_router(ops_router(lambda: bus, None, ["notifier.mail"]))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+
+        async def started() -> bool:
+            return bool(server.started)
+
+        await wait_for(started)
+        url = f"http://127.0.0.1:{port}"
+        listing = await asyncio.to_thread(
+            guichet, "dlq", "list", "--url", url, "--data-dir", str(tmp_path)
+        )
+        assert listing.returncode == 0, listing.stderr
+        assert "notifier.mail.dlq  1 parked" in listing.stdout
+        assert str(envelope.id) in listing.stdout
+        assert "RuntimeError: template missing" in listing.stdout
+
+        fixed = True
+        replay = await asyncio.to_thread(
+            guichet, "dlq", "replay", "notifier.mail", "--url", url, "--data-dir", str(tmp_path)
+        )
+        assert replay.returncode == 0, replay.stderr
+        assert "replayed 1 message(s) to notifier.mail" in replay.stdout
+        await bus.drain()
+        assert handled == [str(envelope.id)]
+
+        stranger = await asyncio.to_thread(
+            guichet, "dlq", "list", "--url", url, "--data-dir", str(tmp_path / "another")
+        )
+        assert stranger.returncode != 0 and "401" in stranger.stderr
+    finally:
+        server.should_exit = True
+        await serving
+        await bus.close()
