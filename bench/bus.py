@@ -56,6 +56,7 @@ def raw_consumer_process(queue: str, expected: int, ready: Any, out: Any) -> Non
     async def main() -> None:
         connection = await aio_pika.connect(AMQP_URL)
         received: dict[str, float] = {}
+        arrivals = 0
         done = asyncio.Event()
         async with connection:
             channel = await connection.channel()
@@ -65,7 +66,9 @@ def raw_consumer_process(queue: str, expected: int, ready: Any, out: Any) -> Non
             )
 
             async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+                nonlocal arrivals
                 await message.ack()
+                arrivals += 1
                 received[str(message.message_id)] = time.time()
                 if len(received) >= expected:
                     done.set()
@@ -73,7 +76,8 @@ def raw_consumer_process(queue: str, expected: int, ready: Any, out: Any) -> Non
             await q.consume(on_message)
             ready.set()
             await done.wait()
-        out.put(received)
+            await asyncio.sleep(0.5)  # a duplicate would arrive now
+        out.put((received, arrivals))
 
     uvloop.run(main())
 
@@ -111,9 +115,11 @@ def guichet_consumer_process(schema: str, group: str, expected: int, ready: Any,
         await bus.consume(spec, Timed(), (1.0,))
         ready.set()
         await done.wait()
+        await asyncio.sleep(0.5)
         await bus.close()
+        effects = sum((await bus_schema.effects()).values())  # one row per handling
         await bus_schema.engine.dispose()
-        out.put(handled)
+        out.put((handled, effects))
 
     uvloop.run(main())
 
@@ -169,7 +175,7 @@ async def guichet_run(events: int, rate: float | None) -> dict[str, float]:
     consumer.start()
     await asyncio.to_thread(ready.wait)
     bus = RabbitBus(AMQP_URL, name="bench-relay")
-    relay = OutboxRelay(engine, bus_schema.tables, bus, batch_size=500, sweep_seconds=1)
+    relay = OutboxRelay(engine, bus_schema.tables, bus)  # production defaults
     await relay.start()
     committed: dict[str, float] = {}
     try:
@@ -226,8 +232,10 @@ async def offer(events: int, rate: float | None, make: Any) -> list[asyncio.Task
     return tasks
 
 
-def summarise(started: dict[str, float], finished: dict[str, float]) -> dict[str, float]:
-    assert set(finished) == set(started), "every message must arrive exactly once"
+def summarise(started: dict[str, float], result: tuple[dict[str, float], int]) -> dict[str, float]:
+    finished, count = result
+    assert set(finished) == set(started), "every message must arrive"
+    assert count == len(started), f"{count} handlings for {len(started)} messages"
     latencies = [(finished[k] - started[k]) * 1000 for k in started]
     span = max(finished.values()) - min(started.values())
     return {

@@ -166,9 +166,33 @@ def test_guichet_up_serves_everything_and_keeps_data(data_dir: Path) -> None:
             "INSERT INTO ticketing.api_key (key_id, name, secret_hash) "
             "VALUES ('persisted', 'kept across restarts', 'x') RETURNING key_id",
         )
+        twin = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "guichet",
+                "up",
+                "--port",
+                str(free_port()),
+                "--data-dir",
+                str(data_dir),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=clean_env(),
+        )
+        assert twin.returncode != 0
+        assert "another `guichet up` is running" in twin.stderr
     finally:
         assert first.stop() == 0
     assert EmbeddedPostgres(data_dir).running_port() is None, "Ctrl-C must stop PostgreSQL"
+
+    # A crash leaves postmaster.pid behind, naming a PID now used by another process.
+    (data_dir / "postgres" / "postmaster.pid").write_text(
+        f"{os.getpid()}\n{data_dir / 'postgres'}\n1700000000\n{free_port()}\n\n127.0.0.1\n"
+        "  5432001         0\nready   \n"
+    )
 
     second = Guichet(data_dir)
     try:

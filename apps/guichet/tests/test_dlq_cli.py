@@ -35,18 +35,18 @@ def guichet(*args: str, amqp_url: str) -> str:
 
 
 async def test_failing_handler_is_retried_parked_and_replayed(
-    bus_schema: BusSchema, amqp_url: str, group: str
+    bus_schema: BusSchema, amqp_url: str, consumer_group: str
 ) -> None:
     loop = asyncio.get_running_loop()
     attempts: list[float] = []
-    broken = Subscription(group)
+    broken = Subscription(consumer_group)
 
     @broken.on(ThingHappenedV1)
     async def always_fails(_session, _event, _envelope):  # type: ignore[no-untyped-def]
         attempts.append(loop.time())
         raise RuntimeError("SMTP server unreachable")
 
-    queue = f"testsvc.{group}"
+    queue = f"testsvc.{consumer_group}"
     spec = broken.queue_spec("testsvc")
     failing_bus = RabbitBus(amqp_url, name="failing")
     await failing_bus.consume(
@@ -72,7 +72,7 @@ async def test_failing_handler_is_retried_parked_and_replayed(
     assert str(event.id) in listing
     assert "failed after 3 attempts: RuntimeError: SMTP server unreachable" in listing
 
-    fixed = Subscription(group)
+    fixed = Subscription(consumer_group)
 
     @fixed.on(ThingHappenedV1)
     async def works(session, _event, envelope):  # type: ignore[no-untyped-def]

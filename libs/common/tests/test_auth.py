@@ -72,24 +72,39 @@ def jwks_server() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
     server.server_close()
 
 
-async def test_rs256_from_jwks(jwks_server: tuple[str, rsa.RSAPrivateKey]) -> None:
+async def test_rs256_from_jwks_with_audience_and_client_roles(
+    jwks_server: tuple[str, rsa.RSAPrivateKey],
+) -> None:
     url, key = jwks_server
-    token = jwt.encode(
-        {
-            "sub": "u1",
-            "exp": 4102444800,
-            "iss": "https://idp",
-            "realm_access": {"roles": ["supervisor"]},
-        },
-        key,
-        algorithm="RS256",
-        headers={"kid": "k1"},
+    verifier = JwtVerifier(secret=None, jwks_url=url, issuer="https://idp", audience="guichet")
+
+    def token(**claims: object) -> str:
+        base = {"sub": "u1", "exp": 4102444800, "iss": "https://idp", "aud": "guichet"}
+        return jwt.encode({**base, **claims}, key, algorithm="RS256", headers={"kid": "k1"})
+
+    principal = await verifier.verify(
+        token(
+            realm_access={"roles": ["admin"]},
+            resource_access={
+                "guichet": {"roles": ["supervisor"]},
+                "other-app": {"roles": ["admin"]},
+            },
+        )
     )
-    principal = await JwtVerifier(secret=None, jwks_url=url, issuer="https://idp").verify(token)
-    assert principal.roles == {"supervisor"}
+    assert principal.roles == {"supervisor"}, "neither realm nor other clients' roles count"
+    with pytest.raises(Unauthorized, match=r"(?i)audience"):
+        await verifier.verify(token(aud="another-client"))
     hs_token = mint_token(SECRET, subject="x", roles=["admin"], issuer="https://idp")
     with pytest.raises(Unauthorized):
-        await JwtVerifier(secret=None, jwks_url=url, issuer="https://idp").verify(hs_token)
+        await verifier.verify(hs_token)
+
+
+def test_no_configured_secret_means_a_random_one() -> None:
+    from guichet_common.settings import CommonSettings
+
+    first, second = CommonSettings(), CommonSettings()
+    assert first.jwt_secret.get_secret_value() != second.jwt_secret.get_secret_value()
+    assert len(first.jwt_secret.get_secret_value()) >= 32
 
 
 async def test_require_roles_dependency() -> None:

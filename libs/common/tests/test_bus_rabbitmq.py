@@ -15,7 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 import aio_pika
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from guichet_common.db import make_session_factory
 from guichet_common.dlq import inspect
 from guichet_common.events import build_envelope
 from guichet_common.inbox import InboxHandler, Subscription
@@ -35,24 +38,12 @@ async def rabbit(amqp_url: str) -> AsyncIterator[RabbitBus]:
     await bus.close()
 
 
-@pytest.fixture
-async def group(amqp_url: str) -> AsyncIterator[str]:
-    """A consumer group (queue `testsvc.<group>`) of this test only, deleted afterwards."""
-    name = f"g{uuid.uuid4().hex[:10]}"
-    yield name
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        for queue in (f"testsvc.{name}", f"testsvc.{name}.dlq"):
-            await channel.queue_delete(queue)
-
-
-def recording(bus: BusSchema, group: str, patterns: tuple[str, ...] = ()) -> Subscription:
-    subscription = Subscription(group, patterns=patterns)
+def recording(bus: BusSchema, consumer_group: str, patterns: tuple[str, ...] = ()) -> Subscription:
+    subscription = Subscription(consumer_group, patterns=patterns)
 
     @subscription.on(ThingHappenedV1)
     async def handle(session, _event, envelope):  # type: ignore[no-untyped-def]
-        await bus.record_effect(session, envelope, group)
+        await bus.record_effect(session, envelope, consumer_group)
 
     return subscription
 
@@ -81,9 +72,9 @@ async def processed_count(bus: BusSchema) -> int:
 
 
 async def test_event_reaches_consumers_if_and_only_if_committed(
-    bus_schema: BusSchema, rabbit: RabbitBus, group: str
+    bus_schema: BusSchema, rabbit: RabbitBus, consumer_group: str
 ) -> None:
-    await consume(rabbit, bus_schema, recording(bus_schema, group))
+    await consume(rabbit, bus_schema, recording(bus_schema, consumer_group))
     # A long sweep: only LISTEN/NOTIFY can wake the relay in time.
     relay = OutboxRelay(bus_schema.engine, bus_schema.tables, rabbit, sweep_seconds=60)
     await relay.start()
@@ -104,9 +95,9 @@ async def test_event_reaches_consumers_if_and_only_if_committed(
 
 
 async def test_broker_unreachable_then_back_delivers_everything_once(
-    bus_schema: BusSchema, rabbit: RabbitBus, group: str, amqp_url: str
+    bus_schema: BusSchema, rabbit: RabbitBus, consumer_group: str, amqp_url: str
 ) -> None:
-    await consume(rabbit, bus_schema, recording(bus_schema, group))
+    await consume(rabbit, bus_schema, recording(bus_schema, consumer_group))
     target = urlsplit(amqp_url)
     proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5672)
     await proxy.start()
@@ -145,7 +136,7 @@ async def test_broker_unreachable_then_back_delivers_everything_once(
 async def test_consumer_killed_mid_handler_event_applied_exactly_once(
     bus_schema: BusSchema,
     rabbit: RabbitBus,
-    group: str,
+    consumer_group: str,
     amqp_url: str,
     test_database_url: str,
     tmp_path: Path,
@@ -159,7 +150,7 @@ async def test_consumer_killed_mid_handler_event_applied_exactly_once(
             test_database_url,
             amqp_url,
             bus_schema.tables.schema,
-            group,
+            consumer_group,
             str(marker),
         ],
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
@@ -179,7 +170,7 @@ async def test_consumer_killed_mid_handler_event_applied_exactly_once(
             process.wait()
     assert await bus_schema.effects() == {}, "the killed handler's transaction never committed"
 
-    await consume(rabbit, bus_schema, recording(bus_schema, group))
+    await consume(rabbit, bus_schema, recording(bus_schema, consumer_group))
     await wait_for(lambda: all_handled_once(bus_schema, [event.id]), timeout=30)
     await asyncio.sleep(0.5)
     assert await bus_schema.effects() == {event.id: 1}
@@ -191,28 +182,31 @@ async def _exists(path: Path) -> bool:
 
 
 async def test_same_event_delivered_twice_is_handled_once(
-    bus_schema: BusSchema, rabbit: RabbitBus, group: str
+    bus_schema: BusSchema, rabbit: RabbitBus, consumer_group: str
 ) -> None:
-    await consume(rabbit, bus_schema, recording(bus_schema, group))
+    await consume(rabbit, bus_schema, recording(bus_schema, consumer_group))
     envelope = build_envelope(service="testsvc", event=ThingHappenedV1(n=1))
     message = OutgoingMessage(envelope.type, envelope.to_json(), str(envelope.id))
-    # Several copies at once: they race into the inbox concurrently (prefetch > 1).
-    await rabbit.publish_batch([message] * 4)
+    await rabbit.publish_batch([message])
     await wait_for(lambda: all_handled_once(bus_schema, [envelope.id]))
-    await asyncio.sleep(1)
+    # Redelivered later, in its own transaction: the inbox row already committed.
+    await rabbit.publish_batch([message])
+    # And several copies at once, which may share a batch or race in parallel batches.
+    await rabbit.publish_batch([message] * 4)
+    await asyncio.sleep(1.5)
     assert await bus_schema.effects() == {envelope.id: 1}
     assert await processed_count(bus_schema) == 1
 
 
 async def test_two_relays_on_one_outbox_publish_each_event_once(
-    bus_schema: BusSchema, amqp_url: str, group: str
+    bus_schema: BusSchema, amqp_url: str, consumer_group: str
 ) -> None:
     connection = await aio_pika.connect(amqp_url)
     received: list[str] = []
     async with connection:
         channel = await connection.channel()
         exchange = await channel.declare_exchange(EVENTS_EXCHANGE, passive=True)
-        queue = await channel.declare_queue(f"testsvc.{group}", exclusive=True)
+        queue = await channel.declare_queue(f"testsvc.{consumer_group}", exclusive=True)
         await queue.bind(exchange, ThingHappenedV1.event_type)
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
@@ -243,11 +237,14 @@ async def test_two_relays_on_one_outbox_publish_each_event_once(
 
 
 async def test_malformed_and_unknown_messages_are_parked_at_once(
-    bus_schema: BusSchema, rabbit: RabbitBus, group: str, amqp_url: str
+    bus_schema: BusSchema, rabbit: RabbitBus, consumer_group: str, amqp_url: str
 ) -> None:
     # A 30 s first retry delay: anything retried instead of parked would miss the deadline.
     await consume(
-        rabbit, bus_schema, recording(bus_schema, group, patterns=("testsvc.#",)), delays=(30.0,)
+        rabbit,
+        bus_schema,
+        recording(bus_schema, consumer_group, patterns=("testsvc.#",)),
+        delays=(30.0,),
     )
     unknown = build_envelope(service="testsvc", event=ThingHappenedV1(n=1)).model_copy(
         update={"type": "testsvc.thing.vanished.v1"}
@@ -267,13 +264,55 @@ async def test_malformed_and_unknown_messages_are_parked_at_once(
     await wait_for(lambda: all_handled_once(bus_schema, [good.id]), timeout=10)
 
     async def three_parked() -> bool:
-        [dlq] = await inspect(amqp_url, [f"testsvc.{group}"])
+        [dlq] = await inspect(amqp_url, [f"testsvc.{consumer_group}"])
         return dlq.depth == 3
 
     await wait_for(three_parked, timeout=5)
-    [dlq] = await inspect(amqp_url, [f"testsvc.{group}"])
+    [dlq] = await inspect(amqp_url, [f"testsvc.{consumer_group}"])
     errors = sorted(p.error for p in dlq.sample)
     assert any(e.startswith("invalid testsvc.thing.happened.v1 payload") for e in errors)
     assert any(e.startswith("malformed envelope") for e in errors)
     assert any("no handler for testsvc.thing.vanished.v1" in e for e in errors)
     assert await bus_schema.effects() == {good.id: 1}
+
+
+async def test_database_outage_in_consumers_parks_nothing_and_loses_nothing(
+    bus_schema: BusSchema,
+    rabbit: RabbitBus,
+    consumer_group: str,
+    amqp_url: str,
+    test_database_url: str,
+) -> None:
+    """The consumers' PostgreSQL goes away for longer than the whole retry schedule."""
+    target = make_url(test_database_url)
+    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+    await proxy.start()
+    engine = create_async_engine(
+        target.set(host="127.0.0.1", port=proxy.port), pool_pre_ping=True, pool_size=5
+    )
+    try:
+        subscription = recording(bus_schema, consumer_group)
+        spec = subscription.queue_spec("testsvc", prefetch=16)
+        handler = InboxHandler(
+            spec.name, subscription, make_session_factory(engine), bus_schema.tables
+        )
+        await rabbit.consume(spec, handler, (0.2, 0.5))
+        relay = OutboxRelay(bus_schema.engine, bus_schema.tables, rabbit)
+        first = await bus_schema.publish_committed(10)
+        await relay.drain()
+        await wait_for(lambda: all_handled_once(bus_schema, [e.id for e in first]))
+
+        proxy.cut()
+        second = await bus_schema.publish_committed(20, start=10)
+        await relay.drain()
+        await asyncio.sleep(3)  # far beyond 0.2 s + 0.5 s: counted retries would have parked
+        proxy.restore()
+        ids = [e.id for e in first + second]
+        await wait_for(lambda: all_handled_once(bus_schema, ids), timeout=60)
+        [dlq] = await inspect(amqp_url, [spec.name])
+        assert dlq.depth == 0
+        assert set((await bus_schema.effects()).values()) == {1}
+    finally:
+        await rabbit.stop_consuming()
+        await engine.dispose()
+        await proxy.close()

@@ -12,6 +12,7 @@ from guichet_common.http import (
     Conflict,
     CorrelationIdMiddleware,
     IdempotencyKeyReused,
+    IdempotentRequestInProgress,
     InvalidInput,
     PreconditionFailed,
     PreconditionRequired,
@@ -72,10 +73,13 @@ async def test_business_error_and_crash(client: httpx.AsyncClient) -> None:
     conflict = await client.get("/conflict")
     assert conflict.status_code == 409
     assert conflict.json()["allowed_actions"] == ["cancel"]
-    crash = await client.get("/crash")
+    crash = await client.get("/crash", headers={"X-Correlation-ID": "cid-42"})
     assert crash.status_code == 500
     assert "secret stack detail" not in crash.text
+    assert crash.headers["content-type"] == "application/problem+json"
     assert crash.json()["type"] == "urn:guichet:problem:internal-error"
+    assert crash.json()["correlation_id"] == "cid-42"
+    assert crash.headers["x-correlation-id"] == "cid-42"
 
 
 async def test_correlation_id_is_echoed_and_visible_to_handlers(client: httpx.AsyncClient) -> None:
@@ -114,12 +118,24 @@ async def test_idempotency_key_replays_the_first_response(bus_schema: BusSchema)
     async with factory() as first, first.begin():
         request = await begin_idempotent(first, tables, "cars", "key-1", payload)
         assert request.replay is None
-        await request.complete(first, 201, {"number": "DEM-2026-0001"})
+        await request.complete(
+            first,
+            201,
+            {"number": "DEM-2026-0001"},
+            headers={"ETag": '"1"', "Location": "/requests/DEM-2026-0001"},
+        )
 
     async with factory() as again, again.begin():
         replay = (await begin_idempotent(again, tables, "cars", "key-1", payload)).replay
         assert replay is not None and replay.status_code == 201
         assert replay.body == b'{"number":"DEM-2026-0001"}'
+        assert replay.headers["etag"] == '"1"'
+        assert replay.headers["location"] == "/requests/DEM-2026-0001"
+        assert replay.headers["idempotent-replayed"] == "true"
+        other_client = await begin_idempotent(
+            again, tables, "cars", "key-1", payload, owner="someone-else"
+        )
+        assert other_client.replay is None, "another client's key is not ours to replay"
         with pytest.raises(IdempotencyKeyReused):
             await begin_idempotent(again, tables, "cars", "key-1", {"plate": "other"})
 
@@ -137,3 +153,11 @@ async def test_concurrent_twin_waits_and_gets_the_first_response(bus_schema: Bus
             await first.commit()
             replay = (await twin).replay
             assert replay is not None and replay.body == b'{"id":1}'
+
+
+async def test_a_claimed_key_without_response_is_in_progress(bus_schema: BusSchema) -> None:
+    async with bus_schema.session_factory() as first, first.begin():
+        await begin_idempotent(first, bus_schema.tables, "cars", "key-3", {})
+    async with bus_schema.session_factory() as again, again.begin():
+        with pytest.raises(IdempotentRequestInProgress):
+            await begin_idempotent(again, bus_schema.tables, "cars", "key-3", {})

@@ -116,3 +116,66 @@ async def test_in_process_bus_close_drains_in_flight_messages() -> None:
     )
     await bus.close()
     assert done == [0, 1, 2]
+
+
+async def test_infrastructure_errors_retry_without_using_the_budget() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    async def database_down(_envelope: Envelope) -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    async def network_down(_envelope: Envelope) -> None:
+        raise ConnectionResetError("reset by peer")
+
+    delays = (1.0, 10.0)
+    for handler in (database_down, network_down):
+        for attempts_so_far in (0, 2, 50):
+            outcome = await dispatch(_body(), attempts_so_far, handler, delays, "q")
+            assert isinstance(outcome, Retry) and outcome.counted is False
+            assert outcome.delay == 10.0
+
+
+async def test_in_process_bus_hands_back_everything_it_still_owed() -> None:
+    bus = InProcessBus()
+    gate = asyncio.Event()
+
+    async def handler(envelope: Envelope) -> None:
+        n = envelope.data["n"]
+        if n == 1:
+            raise RuntimeError("fails once, retried in an hour")
+        if n == 2:
+            raise PermanentError("parked")
+        if n == 3:
+            await gate.wait()  # interrupted mid-handler by the stop
+
+    await bus.consume(QueueSpec("svc.a", ("testsvc.#",), prefetch=1), handler, (3600.0,))
+    await bus.publish_batch(
+        [OutgoingMessage("testsvc.thing.happened.v1", _body(n), f"m{n}") for n in (1, 2, 3, 4)]
+    )
+
+    async def stuck_on_three() -> bool:
+        return len(bus.parked["svc.a"]) == 1 and len(bus._delayed) == 1
+
+    await wait_for(stuck_on_three)
+    pending = await bus.shutdown(drain_timeout=0.1)
+    by_n = {Envelope.model_validate_json(m.body).data["n"]: m for m in pending}
+    assert set(by_n) == {1, 2, 3, 4}
+    assert by_n[1].retry_count == 1 and by_n[1].parked is None  # waiting for its retry
+    assert by_n[2].parked is not None and by_n[2].parked.error == "parked"
+    assert by_n[3].retry_count == 0 and by_n[4].retry_count == 0  # interrupted, queued
+
+    saved = [type(m).from_json(m.to_json()) for m in pending]
+    assert saved == pending
+
+    handled: list[int] = []
+
+    async def fixed(envelope: Envelope) -> None:
+        handled.append(envelope.data["n"])
+
+    again = InProcessBus()
+    await again.consume(QueueSpec("svc.a", ("testsvc.#",), prefetch=1), fixed, (3600.0,))
+    again.restore(saved)
+    await again.drain()
+    assert sorted(handled) == [1, 3, 4]
+    assert [p.error for p in again.parked["svc.a"]] == ["parked"]
+    await again.close()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime
+from pathlib import Path
 
 from alembic import command
 from fastapi import FastAPI
@@ -15,11 +18,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from guichet.ops import ops_router
 from guichet.services import SERVICES, ServiceEntry
 from guichet_common.auth import JwtVerifier
-from guichet_common.db import ping
+from guichet_common.db import ping, unit_of_work
+from guichet_common.events import utcnow
 from guichet_common.http import CorrelationIdMiddleware, health_router, install_problem_handlers
 from guichet_common.logging import get_logger
-from guichet_common.messaging import InProcessBus, MessageBus, RabbitBus
-from guichet_common.runtime import Resources, ServiceWorker
+from guichet_common.messaging import InProcessBus, MessageBus, PendingMessage, RabbitBus
+from guichet_common.outbox import republish_since
+from guichet_common.runtime import Resources, ServiceDefinition, ServiceWorker
 
 log = get_logger(__name__)
 
@@ -48,7 +53,58 @@ class PrefixDispatcher:
         await self.default(scope, receive, send)
 
 
-def build_app(amqp_url: str | None) -> ASGIApp:
+class InProcessBusState:
+    """Keeps the in-process bus whole across restarts, in `<data dir>/bus/`.
+
+    A clean stop writes what the bus still owed (`pending.jsonl`) and marks the run clean.
+    A start after a crash finds the run unclean: every outbox row relayed since that run
+    began goes out again, and consumers' inboxes drop what they had already handled.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.directory = data_dir / "bus"
+        self.state = self.directory / "state.json"
+        self.pending = self.directory / "pending.jsonl"
+
+    async def begin(
+        self, resources: dict[str, Resources], definitions: dict[str, ServiceDefinition]
+    ) -> list[PendingMessage]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        previous = json.loads(self.state.read_text()) if self.state.exists() else None
+        if previous is not None and not previous["clean"]:
+            since = datetime.fromisoformat(previous["started_at"])
+            for name, definition in definitions.items():
+                async with unit_of_work(resources[name].session_factory) as session:
+                    count = await republish_since(session, definition.tables, since)
+                log.warning(
+                    "recovering after a crash: events sent again",
+                    service=name,
+                    events=count,
+                    since=since.isoformat(),
+                )
+        pending = []
+        if self.pending.exists():
+            pending = [
+                PendingMessage.from_json(line)
+                for line in self.pending.read_text().splitlines()
+                if line
+            ]
+        self._write(self.state, json.dumps({"clean": False, "started_at": utcnow().isoformat()}))
+        return pending
+
+    def end(self, pending: list[PendingMessage]) -> None:
+        self._write(self.pending, "".join(m.to_json() + "\n" for m in pending))
+        self._write(self.state, json.dumps({"clean": True, "stopped_at": utcnow().isoformat()}))
+        log.info("in-process bus saved", pending=len(pending))
+
+    @staticmethod
+    def _write(path: Path, text: str) -> None:
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(text)
+        temporary.replace(path)  # atomic: a crash leaves the old file or the new one
+
+
+def build_app(amqp_url: str | None, data_dir: Path) -> ASGIApp:
     """Apps, shared resources and workers; the root app's lifespan starts and stops them all."""
     definitions = {entry.name: entry.definition() for entry in SERVICES}
     resources = {
@@ -65,6 +121,8 @@ def build_app(amqp_url: str | None) -> ASGIApp:
             bus = rabbit
         else:
             bus = InProcessBus()
+            bus_state = InProcessBusState(data_dir)
+            pending = await bus_state.begin(resources, definitions)
         workers = []
         async with AsyncExitStack() as stack:
             for name, app in apps.items():
@@ -74,6 +132,8 @@ def build_app(amqp_url: str | None) -> ASGIApp:
                 worker = ServiceWorker(definition, resources[name], bus)
                 await worker.start()
                 workers.append(worker)
+            if isinstance(bus, InProcessBus):
+                bus.restore(pending)
             log.info("guichet is up", services=list(apps), bus=type(bus).__name__)
             try:
                 yield
@@ -81,7 +141,10 @@ def build_app(amqp_url: str | None) -> ASGIApp:
                 # Stop producing first, then let the bus finish what it holds.
                 for worker in workers:
                     await worker.stop()
-                await bus.close()
+                if isinstance(bus, InProcessBus):
+                    bus_state.end(await bus.shutdown())
+                else:
+                    await bus.close()
                 for res in resources.values():
                     with contextlib.suppress(Exception):
                         await res.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import secrets
 from datetime import timedelta
@@ -83,6 +84,14 @@ def up(
     settings = _settings(data_dir)
     configure_logging(settings.log_level, json=settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # One `guichet up` per data directory: a second would share, then stop, the first's server.
+    lock = (settings.data_dir / "guichet.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise typer.BadParameter(
+            f"another `guichet up` is running on {settings.data_dir}", param_hint="--data-dir"
+        ) from None
     os.environ["GUICHET_JWT_SECRET"] = _jwt_secret(settings)
     embedded = None
     database_url = settings.database_url
@@ -94,7 +103,7 @@ def up(
         asyncio.run(migrate(database_url))
         server = uvicorn.Server(
             uvicorn.Config(
-                build_app(settings.amqp_url),
+                build_app(settings.amqp_url, settings.data_dir),
                 host=host,
                 port=port,
                 log_config=None,

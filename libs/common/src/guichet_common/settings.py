@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -40,7 +41,10 @@ class CommonSettings(BaseSettings):
     smtp_url: str | None = None
     data_dir: Path = Path("var")
     public_base_url: str = "http://127.0.0.1:8000"  # links in emails and pages
-    jwt_secret: SecretStr = SecretStr("guichet-embedded-default-secret")
+    # Unset: a random secret per process, so no token is accepted until one is configured
+    # (`guichet up` keeps one in the data directory). Never a default written in the code.
+    jwt_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    jwt_audience: str | None = None
     jwt_jwks_url: str | None = None
     jwt_issuer: str = "guichet"
     log_level: str = "INFO"

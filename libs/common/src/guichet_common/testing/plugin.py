@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from guichet_common.settings import asyncpg_url
+from guichet_common.testing.bus import BusSchema, create_bus_schema, drop_bus_schema
 
 
 def _docker_answers() -> bool:
@@ -155,3 +156,29 @@ async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         finally:
             await session.close()
             await transaction.rollback()
+
+
+@pytest.fixture
+async def bus_schema(test_database_url: str) -> AsyncIterator[BusSchema]:
+    """A throwaway schema with the plumbing tables and an `effect` table handlers write to."""
+    schema = await create_bus_schema(
+        create_async_engine(test_database_url, pool_size=10), f"bus_{uuid.uuid4().hex[:8]}"
+    )
+    try:
+        yield schema
+    finally:
+        await drop_bus_schema(schema)
+
+
+@pytest.fixture
+async def consumer_group(amqp_url: str) -> AsyncIterator[str]:
+    """A consumer group (queue `testsvc.<group>`) of this test only, deleted afterwards."""
+    import aio_pika
+
+    name = f"g{uuid.uuid4().hex[:10]}"
+    yield name
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for queue in (f"testsvc.{name}", f"testsvc.{name}.dlq"):
+            await channel.queue_delete(queue)
