@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aio_pika
 import jwt
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from guichet.services import SERVICES
 from guichet_common.db import make_session_factory, unit_of_work
 from guichet_common.events import Event
 from ticketing.events import outbox
@@ -34,10 +36,23 @@ def guichet(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.integration
-async def test_migrate_then_outbox_status(test_database_url: str) -> None:
-    migrated = await asyncio.to_thread(guichet, "migrate", GUICHET_DATABASE_URL=test_database_url)
+async def test_migrate_then_outbox_status(test_database_url: str, amqp_url: str) -> None:
+    migrated = await asyncio.to_thread(
+        guichet, "migrate", GUICHET_DATABASE_URL=test_database_url, GUICHET_AMQP_URL=amqp_url
+    )
     assert migrated.returncode == 0, migrated.stderr
     assert "migrated: ticketing, garage, imaging, notifier" in migrated.stdout
+    expected_queues = [
+        f"{entry.name}.{subscription.group}"
+        for entry in SERVICES
+        for subscription in entry.definition().subscriptions
+    ]
+    assert f"declared queues: {', '.join(expected_queues) or 'none'}" in migrated.stdout
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        for queue in expected_queues:
+            channel = await connection.channel()
+            await channel.declare_queue(queue, passive=True)  # raises if missing
 
     engine = create_async_engine(test_database_url)
     try:

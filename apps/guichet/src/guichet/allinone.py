@@ -123,15 +123,15 @@ def build_app(amqp_url: str | None, data_dir: Path) -> ASGIApp:
             bus = InProcessBus()
             bus_state = InProcessBusState(data_dir)
             pending = await bus_state.begin(resources, definitions)
-        workers = []
         async with AsyncExitStack() as stack:
             for name, app in apps.items():
                 resources[name].bus = bus
                 await stack.enter_async_context(app.router.lifespan_context(app))
-            for name, definition in definitions.items():
-                worker = ServiceWorker(definition, resources[name], bus)
-                await worker.start()
-                workers.append(worker)
+            workers = [ServiceWorker(d, resources[n], bus) for n, d in definitions.items()]
+            for worker in workers:
+                await worker.start_consuming()
+            for worker in workers:
+                await worker.start_producing()
             if isinstance(bus, InProcessBus):
                 bus.restore(pending)
             log.info("guichet is up", services=list(apps), bus=type(bus).__name__)

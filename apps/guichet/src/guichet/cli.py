@@ -129,6 +129,16 @@ def migrate_command(
     entries = [service(n) for n in only] if only else list(SERVICES)
     asyncio.run(migrate(_database_url(settings), entries))
     typer.echo(f"migrated: {', '.join(e.name for e in entries)}")
+    if settings.amqp_url:
+        from guichet_common.messaging import declare_queues
+
+        specs = [
+            subscription.queue_spec(entry.name, settings.prefetch)
+            for entry in entries
+            for subscription in entry.definition().subscriptions
+        ]
+        asyncio.run(declare_queues(settings.amqp_url, specs))
+        typer.echo(f"declared queues: {', '.join(s.name for s in specs) or 'none'}")
 
 
 @app.command()

@@ -45,6 +45,10 @@ class Subscription:
 
     `patterns` bind the queue; by default the handled types themselves. A message whose
     type has no handler is parked, unless a `fallback` handles any type (e.g. the notifier).
+
+    Handlers run exactly once per event but in no guaranteed order: batches run in
+    parallel and retries come back later. A handler that cares compares the event's `time`
+    or a version carried in its data with what it has stored.
     """
 
     group: str

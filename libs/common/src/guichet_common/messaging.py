@@ -345,6 +345,16 @@ async def declare_consumer_queue(channel: AbstractChannel, spec: QueueSpec) -> A
     return queue
 
 
+async def declare_queues(amqp_url: str, specs: Sequence[QueueSpec]) -> None:
+    """Declare the exchange and every consumer queue with its bindings, e.g. at deploy time,
+    so events published before a consumer first starts wait in its queue."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for spec in specs:
+            await declare_consumer_queue(channel, spec)
+
+
 async def declare_delay(channel: AbstractChannel, delay: float) -> AbstractExchange:
     name = _delay_name(delay)
     exchange = await channel.declare_exchange(name, aio_pika.ExchangeType.FANOUT, durable=True)

@@ -9,9 +9,7 @@ from alembic import context
 from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from guichet_common.db import schema_metadata
 from guichet_common.settings import CommonSettings, asyncpg_url
-from guichet_common.tables import define_plumbing_tables
 
 
 def run_migrations(metadata: MetaData, settings: CommonSettings) -> None:
@@ -59,15 +57,62 @@ def run_migrations(metadata: MetaData, settings: CommonSettings) -> None:
     asyncio.run(run_async())
 
 
+# Frozen: what revision 0001 of every service creates. `tables.py` describes the current
+# shape; a change there needs a new migration in each service, never an edit here (a database
+# migrated by the old 0001 would not get it). tests/integration/test_migrations.py checks
+# that the migrated schema still matches `tables.py`.
+PLUMBING_V1 = (
+    """CREATE TABLE "{schema}".api_key (
+        key_id VARCHAR(32) NOT NULL,
+        name VARCHAR(200) NOT NULL,
+        secret_hash VARCHAR(64) NOT NULL,
+        scopes VARCHAR(100)[] DEFAULT '{{}}' NOT NULL,
+        created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+        last_used_at TIMESTAMP WITH TIME ZONE,
+        revoked_at TIMESTAMP WITH TIME ZONE,
+        CONSTRAINT pk_api_key PRIMARY KEY (key_id))""",
+    """CREATE TABLE "{schema}".idempotency_key (
+        scope VARCHAR(200) NOT NULL,
+        key VARCHAR(200) NOT NULL,
+        request_hash VARCHAR(64) NOT NULL,
+        status_code INTEGER,
+        response JSONB,
+        created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+        CONSTRAINT pk_idempotency_key PRIMARY KEY (scope, key))""",
+    """CREATE TABLE "{schema}".outbox (
+        id UUID NOT NULL,
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        routing_key VARCHAR(200) NOT NULL,
+        subject VARCHAR(200),
+        envelope JSONB NOT NULL,
+        created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+        published_at TIMESTAMP WITH TIME ZONE,
+        attempts INTEGER DEFAULT 0 NOT NULL,
+        last_error TEXT,
+        CONSTRAINT pk_outbox PRIMARY KEY (id),
+        CONSTRAINT uq_outbox_seq UNIQUE (seq))""",
+    'CREATE INDEX ix_outbox_published_at ON "{schema}".outbox (published_at)',
+    'CREATE INDEX ix_outbox_unpublished ON "{schema}".outbox (seq) WHERE published_at IS NULL',
+    """CREATE FUNCTION "{schema}".outbox_notify() RETURNS trigger LANGUAGE plpgsql
+        AS $$ BEGIN PERFORM pg_notify('{schema}_outbox', ''); RETURN NULL; END $$""",
+    """CREATE TRIGGER outbox_notify AFTER INSERT ON "{schema}".outbox
+        FOR EACH STATEMENT EXECUTE FUNCTION "{schema}".outbox_notify()""",
+    """CREATE TABLE "{schema}".processed_event (
+        consumer VARCHAR(200) NOT NULL,
+        event_id UUID NOT NULL,
+        event_type VARCHAR(200) NOT NULL,
+        processed_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+        CONSTRAINT pk_processed_event PRIMARY KEY (consumer, event_id))""",
+)
+
+
 def create_plumbing_tables(connection: Connection, schema: str) -> None:
-    """Used by each service's first migration: outbox, processed_event, idempotency_key,
-    api_key. A later change to these tables gets its own migration in every service."""
-    metadata = schema_metadata(schema)
-    define_plumbing_tables(metadata)
-    metadata.create_all(connection)
+    """Revision 0001 of every service: outbox, processed_event, idempotency_key, api_key."""
+    for statement in PLUMBING_V1:
+        connection.execute(text(statement.format(schema=schema)))
 
 
 def drop_plumbing_tables(connection: Connection, schema: str) -> None:
-    metadata = schema_metadata(schema)
-    define_plumbing_tables(metadata)
-    metadata.drop_all(connection)
+    for table in ("processed_event", "outbox", "idempotency_key", "api_key"):
+        connection.execute(text(f'DROP TABLE "{schema}".{table}'))
+    connection.execute(text(f'DROP FUNCTION "{schema}".outbox_notify()'))

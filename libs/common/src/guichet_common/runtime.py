@@ -188,6 +188,12 @@ class ServiceWorker:
         self._timer_tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
+        await self.start_consuming()
+        await self.start_producing()
+
+    async def start_consuming(self) -> None:
+        """Declare this service's queues and handle them. Several services in one process
+        all do this before any starts producing, so no first event goes unrouted."""
         settings = self.definition.settings
         for subscription in self.definition.subscriptions:
             spec = subscription.queue_spec(self.definition.name, settings.prefetch)
@@ -195,6 +201,9 @@ class ServiceWorker:
                 spec.name, subscription, self.resources.session_factory, self.definition.tables
             )
             await self.bus.consume(spec, handler, settings.retry_delays)
+
+    async def start_producing(self) -> None:
+        settings = self.definition.settings
         await self.relay.start()
         context = WorkerContext(settings, self.resources.session_factory)
         for timer in self.definition.timers:
