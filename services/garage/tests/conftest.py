@@ -1,10 +1,177 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from pydantic import SecretStr
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from garage.main import create_app
+from garage.settings import GarageSettings
+from guichet_common.auth import mint_token
+
+BASE_URL = "http://garage.test"
 
 
 @pytest.fixture(scope="session")
 def service_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def settings(migrated_database_url: str) -> GarageSettings:
+    return GarageSettings(
+        database_url=migrated_database_url,
+        rate_limit="10000/minute",
+        public_base_url=BASE_URL,
+        jwt_secret=SecretStr("garage-tests-secret-of-at-least-32-bytes"),
+    )
+
+
+@pytest.fixture
+def make_client(
+    settings: GarageSettings,
+) -> Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """An ASGI client on a fresh app (its own rate limiter); keywords override settings."""
+
+    @asynccontextmanager
+    async def factory(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app(settings.model_copy(update=overrides))
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 1234))
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client,
+        ):
+            yield client
+
+    return factory
+
+
+@pytest.fixture
+async def client(
+    make_client: Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]],
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with make_client() as c:
+        yield c
+
+
+@pytest.fixture
+def teacher(settings: GarageSettings) -> dict[str, str]:
+    token = mint_token(
+        settings.jwt_secret.get_secret_value(), subject="prof1", roles=["garage_teacher"]
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def submission(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "last_name": "Martin",
+        "first_name": "Claire",
+        "email": "claire.martin@example.org",
+        "phone": "06 12 34 56 78",
+        "plate": "ab-123-cd",
+        "make": "Renault",
+        "model": "Clio",
+        "vin": "VF1RJA00012345678",
+        "mileage_km": 84500,
+        "service_type": "brakes",
+        "description": "Bruit de frottement au freinage.",
+        "urgency": "medium",
+        "consent": True,
+    }
+    body.update(overrides)
+    return body
+
+
+@dataclass
+class Kit:
+    """What most garage tests need: the API client, a teacher's headers, the database."""
+
+    client: httpx.AsyncClient
+    teacher: dict[str, str]
+    engine: AsyncEngine
+    settings: GarageSettings
+
+    submission = staticmethod(submission)
+
+    async def submit(self, **overrides: Any) -> dict[str, Any]:
+        response = await self.client.post("/api/garage/requests", json=submission(**overrides))
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def act(self, number: str, action: str, **extra: Any) -> httpx.Response:
+        return await self.client.post(
+            f"/api/garage/requests/{number}/transitions",
+            json={"action": action, **extra},
+            headers=self.teacher,
+        )
+
+    async def quotes(self, number: str) -> list[dict[str, Any]]:
+        response = await self.client.get(
+            f"/api/garage/requests/{number}/quotes", headers=self.teacher
+        )
+        assert response.status_code == 200, response.text
+        body: list[dict[str, Any]] = response.json()
+        return body
+
+    async def issue(self, quote_id: str) -> dict[str, Any]:
+        response = await self.client.post(
+            f"/api/garage/quotes/{quote_id}/issue", headers=self.teacher
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def issue_first_quote(self, number: str) -> dict[str, Any]:
+        return await self.issue((await self.quotes(number))[0]["id"])
+
+    async def decide(
+        self, decision_url: str, decision: str, name: str = "Claire Martin"
+    ) -> httpx.Response:
+        return await self.client.post(
+            decision_url.removeprefix(BASE_URL),
+            data={"decision": decision, "name": name, "agreement": "yes"},
+        )
+
+    async def status(self, number: str) -> str:
+        response = await self.client.get(f"/api/garage/requests/{number}", headers=self.teacher)
+        assert response.status_code == 200, response.text
+        status: str = response.json()["status"]
+        return status
+
+    async def events(self, number: str) -> list[dict[str, Any]]:
+        """The envelopes garage wrote to its outbox about one request, oldest first."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT envelope FROM garage.outbox WHERE subject = :s ORDER BY seq"),
+                {"s": number},
+            )
+            return [row[0] for row in rows]
+
+    async def event_types(self, number: str) -> list[str]:
+        return [e["type"] for e in await self.events(number)]
+
+    async def sql(self, statement: str, **params: Any) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(text(statement), params)
+
+    async def scalar(self, statement: str, **params: Any) -> Any:
+        async with self.engine.connect() as conn:
+            return await conn.scalar(text(statement), params)
+
+
+@pytest.fixture
+def kit(
+    client: httpx.AsyncClient,
+    teacher: dict[str, str],
+    engine: AsyncEngine,
+    settings: GarageSettings,
+) -> Kit:
+    return Kit(client, teacher, engine, settings)

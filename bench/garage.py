@@ -1,0 +1,279 @@
+"""Garage benchmark: public submissions through `POST /api/garage/requests`, beside a bare
+FastAPI + asyncpg endpoint inserting one row, in the same run, on the same PostgreSQL.
+
+Each server runs in its own process (uvicorn, one worker), driven by `wrk` (Debian package)
+with the same connections and duration. The garage side does all it does in production:
+validation and normalisation, a gap-free number, the request, its history line, the
+catalogue draft quote and the outbox event, in one transaction. Figures: requests/s,
+p50/p95/p99 latency, and the ratio garage / baseline (target >= 0.5).
+
+usage: python bench/garage.py [--quick] [--seconds S] [--connections C]
+env: GUICHET_TEST_DATABASE_URL (default: local PostgreSQL)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+# Run as a script, this file's folder comes first on sys.path and `garage` would be this file,
+# not the service package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+DATABASE_URL = os.environ.get(
+    "GUICHET_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+ROOT = Path(__file__).resolve().parents[1]
+
+BODY = {
+    "last_name": "Martin",
+    "first_name": "Claire",
+    "email": "claire.martin@example.org",
+    "phone": "06 12 34 56 78",
+    "plate": "ab-123-cd",
+    "make": "Renault",
+    "model": "Clio",
+    "vin": "VF1RJA00012345678",
+    "mileage_km": 84500,
+    "service_type": "brakes",
+    "description": "Bruit de frottement au freinage.",
+    "urgency": "medium",
+    "consent": True,
+}
+
+# wrk script: POST the body, print latency percentiles (microseconds) as JSON at the end.
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = [[%s]]
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  io.write(string.format(
+    'WRKJSON {"requests": %%d, "errors": %%d, "non2xx": %%d, "seconds": %%f, '
+    .. '"p50": %%d, "p95": %%d, "p99": %%d}\\n',
+    summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout, summary.errors.status, summary.duration / 1e6,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+# --- the servers (run as `python bench/garage.py --serve …` in their own process) ---------
+
+
+def baseline_app(dsn: str) -> FastAPI:
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state["pool"] = await asyncpg.create_pool(dsn, min_size=10, max_size=10)
+        yield
+        await state["pool"].close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.post("/api/baseline/requests")
+    async def create(request: Request) -> JSONResponse:
+        body = await request.json()
+        async with state["pool"].acquire() as conn:
+            row_id = await conn.fetchval(
+                "INSERT INTO bench_baseline.request (id, body) VALUES ($1, $2) RETURNING id",
+                uuid.uuid4(),
+                json.dumps(body),
+            )
+        return JSONResponse({"id": str(row_id), "status": "submitted"}, status_code=201)
+
+    return app
+
+
+def serve(kind: str, port: int, dsn: str) -> None:
+    import uvicorn
+
+    if kind == "baseline":
+        app = baseline_app(dsn)
+    else:
+        from garage.main import create_app
+        from garage.settings import GarageSettings
+
+        app = create_app(
+            GarageSettings(database_url=dsn, rate_limit="1000000/second", log_json=False)
+        )
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# --- the driver --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+async def prepare_database() -> str:
+    """A throwaway database with the garage migrations and the baseline table."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from guichet_common.settings import asyncpg_url
+
+    admin_url = asyncpg_url(DATABASE_URL)
+    name = f"guichet_bench_garage_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    await admin.dispose()
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    root = ROOT / "services" / "garage"
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))
+    config.attributes["database_url"] = url
+    try:
+        await asyncio.to_thread(command.upgrade, config, "head")
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("CREATE SCHEMA bench_baseline")
+            await conn.exec_driver_sql(
+                "CREATE TABLE bench_baseline.request (id uuid PRIMARY KEY, body jsonb NOT NULL, "
+                "created_at timestamptz NOT NULL DEFAULT now())"
+            )
+        await engine.dispose()
+    except BaseException:
+        await drop_database(url)
+        raise
+    return url
+
+
+async def drop_database(url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from guichet_common.settings import asyncpg_url
+
+    name = make_url(url).database
+    admin = create_async_engine(asyncpg_url(DATABASE_URL), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.dispose()
+
+
+def run_wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str, Any]:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"WRKJSON (\{.*\})", output)
+    if match is None:
+        raise RuntimeError(f"wrk printed no summary:\n{output}")
+    raw = json.loads(match.group(1))
+    return {
+        "requests_per_second": round(raw["requests"] / raw["seconds"], 1),
+        "p50_ms": round(raw["p50"] / 1000, 2),
+        "p95_ms": round(raw["p95"] / 1000, 2),
+        "p99_ms": round(raw["p99"] / 1000, 2),
+        "errors": raw["errors"],
+        "non_2xx": raw["non2xx"],
+    }
+
+
+def measure(
+    kind: str, path: str, dsn: str, args: argparse.Namespace, script: Path
+) -> dict[str, Any]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind, "--port", str(port), "--dsn", dsn],
+        cwd=ROOT,
+    )
+    try:
+        wait_port(port)
+        url = f"http://127.0.0.1:{port}{path}"
+        run_wrk(url, max(1, args.seconds // 4), args.connections, script)  # warm-up
+        return run_wrk(url, args.seconds, args.connections, script)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short run (< 60 s)")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--serve", choices=["baseline", "garage"])
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--dsn")
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.dsn)
+        return
+    if shutil.which("wrk") is None:
+        raise SystemExit("install wrk (Debian package `wrk`)")
+    if args.quick:
+        args.seconds = 8
+    from guichet_common.db import libpq_dsn
+
+    url = asyncio.run(prepare_database())
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            script = Path(tmp) / "post.lua"
+            script.write_text(WRK_SCRIPT % json.dumps(BODY))
+            baseline = measure("baseline", "/api/baseline/requests", libpq_dsn(url), args, script)
+            garage = measure("garage", "/api/garage/requests", url, args, script)
+    finally:
+        asyncio.run(drop_database(url))
+    ratio = round(garage["requests_per_second"] / baseline["requests_per_second"], 3)
+    print(f"baseline (FastAPI + asyncpg insert): {baseline}")
+    print(f"garage (POST /api/garage/requests):  {garage}")
+    print(f"ratio garage/baseline: {ratio} (target >= 0.5)")
+    print(
+        json.dumps(
+            {
+                "benchmark": "garage.public_submissions",
+                "seconds": args.seconds,
+                "connections": args.connections,
+                "baseline_rps": baseline["requests_per_second"],
+                "garage_rps": garage["requests_per_second"],
+                "baseline_p95_ms": baseline["p95_ms"],
+                "garage_p95_ms": garage["p95_ms"],
+                "garage_p99_ms": garage["p99_ms"],
+                "garage_non_2xx": garage["non_2xx"],
+                "ratio": ratio,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""The public pages (French, server-rendered, no JavaScript needed): request form, quote
+decision, tracking and repair note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from garage import documents
+from garage.deps import (
+    IntakeDep,
+    PayloadTooLarge,
+    RateLimited,
+    SettingsDep,
+    check_rate,
+    public_guard,
+)
+from garage.errors import LinkGone
+from garage.quotes import service as quotes
+from garage.ratelimit import client_ip
+from garage.requests import service as requests
+from garage.requests.models import ServiceType, Urgency
+from garage.requests.schemas import (
+    SERVICE_LABELS,
+    STATUS_LABELS,
+    URGENCY_LABELS,
+    RequestSubmission,
+)
+from garage.settings import GarageSettings
+from guichet_common.http import NotFound, SessionDep
+
+router = APIRouter()
+
+
+class PageNotFound(Exception):
+    """A public link that leads nowhere: an HTML page, not problem+json."""
+
+
+FORM_FIELDS = (
+    "last_name",
+    "first_name",
+    "email",
+    "phone",
+    "plate",
+    "make",
+    "model",
+    "vin",
+    "mileage_km",
+    "service_type",
+    "description",
+    "urgency",
+)
+HONEYPOT = "website"  # hidden from people; bots fill it in
+
+_MESSAGES = {
+    "missing": "Ce champ est obligatoire.",
+    "string_too_short": "Ce champ est obligatoire.",
+    "string_too_long": "Texte trop long.",
+    "int_parsing": "Indiquez un nombre entier de kilomètres.",
+    "greater_than_equal": "La valeur doit être positive.",
+    "less_than_equal": "Valeur trop grande.",
+    "enum": "Choisissez une valeur de la liste.",
+    "bool_parsing": "Valeur invalide.",
+}
+
+
+def _french(error: dict[str, Any]) -> str:
+    if error["type"] == "value_error":
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if "email" in message.lower() or "@" in message:
+            return "Adresse e-mail invalide."
+        return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+    return _MESSAGES.get(error["type"], "Valeur invalide.")
+
+
+def _html(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(documents.render(template, **context), status_code=status_code)
+
+
+def _form_page(values: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:
+    return _html(
+        "request_form.html",
+        status_code,
+        values=values,
+        errors=errors,
+        service_types=[(t.value, SERVICE_LABELS[t]) for t in ServiceType],
+        urgencies=[(u.value, URGENCY_LABELS[u]) for u in Urgency],
+    )
+
+
+@router.get("/garage/demande", response_class=HTMLResponse)
+async def request_form() -> Response:
+    return _form_page({"urgency": Urgency.MEDIUM}, {})
+
+
+def _too_many(exc: RateLimited) -> Response:
+    response = _html(
+        "message.html",
+        429,
+        title="Trop de demandes",
+        message="Trop de demandes envoyées depuis cette adresse. "
+        f"Réessayez dans {exc.extra['retry_after']} secondes.",
+    )
+    response.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return response
+
+
+@router.post("/garage/demande", response_class=HTMLResponse)
+async def submit_request_form(request: Request, intake: IntakeDep) -> Response:
+    try:
+        await public_guard(request)
+    except RateLimited as exc:
+        return _too_many(exc)
+    except PayloadTooLarge:
+        return _html(
+            "message.html",
+            413,
+            title="Demande trop volumineuse",
+            message="Le formulaire envoyé est trop volumineux.",
+        )
+    form = await request.form()
+    values = {name: str(form.get(name, "")) for name in FORM_FIELDS}
+    if form.get(HONEYPOT):
+        # Looks like success to the bot; nothing is stored.
+        return _html(
+            "message.html", title="Demande reçue", message="Merci, votre demande a été reçue."
+        )
+    try:
+        data = RequestSubmission.model_validate(
+            {**values, "vin": values["vin"] or None, "consent": form.get("consent") == "yes"}
+        )
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "form"
+            errors.setdefault(field, _french(dict(error)))
+        values["consent"] = "yes" if form.get("consent") == "yes" else ""
+        return _form_page(values, errors, 422)
+    row = await intake.submit(data)
+    return RedirectResponse(f"/garage/suivi/{row.tracking_token}?nouvelle=1", status_code=303)
+
+
+async def _tracking(session: AsyncSession, token: str) -> requests.TrackingView:
+    try:
+        return await requests.tracking(session, token)
+    except NotFound as exc:
+        raise PageNotFound from exc
+
+
+async def _link(session: AsyncSession, settings: GarageSettings, token: str) -> quotes.LinkView:
+    try:
+        return await quotes.open_link(session, settings, token)
+    except NotFound as exc:
+        raise PageNotFound from exc
+
+
+def page_not_found(_request: Request, _exc: Exception) -> Response:
+    return _html(
+        "message.html",
+        404,
+        title="Lien inconnu",
+        message="Ce lien ne correspond à aucune demande. Vérifiez qu'il est complet.",
+    )
+
+
+@router.get("/garage/suivi/{token}", response_class=HTMLResponse)
+async def tracking_page(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    view = await _tracking(session, token)
+    return _html(
+        "tracking.html",
+        view=view,
+        labels=STATUS_LABELS,
+        service_label=SERVICE_LABELS[view.request.service_type],
+        tracking_url=requests.tracking_url(settings, view.request),
+        just_submitted=request.query_params.get("nouvelle") == "1",
+        note_available=view.request.status in quotes.NOTE_STATES,
+    )
+
+
+@router.get("/garage/suivi/{token}/note", response_class=HTMLResponse)
+async def repair_note_page(token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    view = await _tracking(session, token)
+    return HTMLResponse(await quotes.repair_note_html(session, settings, view.request))
+
+
+def _quote_page(
+    view: quotes.LinkView, settings: Any, status_code: int = 200, **extra: Any
+) -> Response:
+    document = quotes.render_document(
+        settings, dict(view.quote._mapping), view.request, for_pdf=False
+    )
+    return _html(
+        "quote_page.html",
+        status_code,
+        view=view,
+        document=document,
+        tracking_url=requests.tracking_url(settings, view.request),
+        **{"error": None, "name": "", **extra},
+    )
+
+
+@router.get("/garage/devis/{token}", response_class=HTMLResponse)
+async def quote_page(token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    view = await _link(session, settings, token)
+    return _quote_page(view, settings, 200 if view.open else 410)
+
+
+@router.get("/garage/devis/{token}/pdf")
+async def quote_pdf(token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    view = await _link(session, settings, token)
+    return Response(
+        view.quote.document_pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{view.quote.number}.pdf"'},
+    )
+
+
+@router.post("/garage/devis/{token}", response_class=HTMLResponse)
+async def decide_quote(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    try:
+        check_rate(request, "decision")
+    except RateLimited as exc:
+        return _too_many(exc)
+    form = await request.form()
+    name = str(form.get("name", "")).strip()[:200]
+    decision = form.get("decision")
+    if (
+        decision not in {"accept", "refuse"}
+        or len(name) < 2
+        or (decision == "accept" and form.get("agreement") != "yes")
+    ):
+        view = await _link(session, settings, token)
+        if not view.open:
+            return _quote_page(view, settings, 410)
+        error = (
+            "Indiquez vos nom et prénom."
+            if len(name) < 2
+            else "Cochez « Bon pour accord » pour accepter le devis."
+        )
+        return _quote_page(view, settings, 422, error=error, name=name)
+    try:
+        view = await quotes.decide(
+            session, settings, token, accept=decision == "accept", name=name, ip=client_ip(request)
+        )
+    except NotFound as exc:
+        raise PageNotFound from exc
+    except LinkGone:
+        view = await _link(session, settings, token)
+        return _quote_page(view, settings, 410)
+    return _html(
+        "decision_done.html",
+        view=view,
+        accepted=view.quote.status == "accepted",
+        tracking_url=requests.tracking_url(settings, view.request),
+    )

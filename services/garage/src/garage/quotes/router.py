@@ -1,0 +1,121 @@
+"""`/api/garage/…quotes…`: drafts, versions, issue, the frozen PDF, the repair note."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Response
+from pydantic import BaseModel, ConfigDict
+
+from garage.deps import SettingsDep, TeacherDep
+from garage.quotes import service
+from garage.quotes.schemas import IssuedQuote, QuoteOut, QuoteUpdate
+from guichet_common.http import NotFound, SessionDep
+
+router = APIRouter(tags=["quotes"])
+
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}, 404: PROBLEM}
+
+
+class NewQuoteVersion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    supplement: bool = False  # an avenant: extra work on an accepted quote
+
+
+@router.get("/requests/{number}/quotes", response_model=list[QuoteOut])
+async def list_quotes(number: str, session: SessionDep, _teacher: TeacherDep) -> list[QuoteOut]:
+    request, rows = await service.quotes_of(session, number)
+    return [service.to_out(row, request.number) for row in rows]
+
+
+@router.post(
+    "/requests/{number}/quotes",
+    status_code=201,
+    response_model=QuoteOut,
+    responses={404: PROBLEM, 409: PROBLEM},
+)
+async def create_quote_version(
+    number: str,
+    data: NewQuoteVersion,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    _teacher: TeacherDep,
+) -> QuoteOut:
+    """A new draft version (a change to an issued quote), or a supplement (avenant)."""
+    row, request = await service.new_version(session, settings, number, supplement=data.supplement)
+    response.headers["ETag"] = service.etag(row)
+    return service.to_out(row, request.number)
+
+
+@router.get("/quotes/{quote_id}", response_model=QuoteOut, responses={404: PROBLEM})
+async def get_quote(
+    quote_id: UUID, response: Response, session: SessionDep, _teacher: TeacherDep
+) -> QuoteOut:
+    row, request = await service.get_quote(session, quote_id)
+    response.headers["ETag"] = service.etag(row)
+    return service.to_out(row, request.number)
+
+
+@router.put(
+    "/quotes/{quote_id}",
+    response_model=QuoteOut,
+    responses={404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 428: PROBLEM},
+)
+async def update_quote(
+    quote_id: UUID,
+    data: QuoteUpdate,
+    response: Response,
+    session: SessionDep,
+    _teacher: TeacherDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> QuoteOut:
+    """Edit a draft (lines, start date, duration). An issued quote is 409: revise it."""
+    row, request = await service.update_draft(session, quote_id, data, if_match=if_match)
+    response.headers["ETag"] = service.etag(row)
+    return service.to_out(row, request.number)
+
+
+@router.post(
+    "/quotes/{quote_id}/issue",
+    response_model=IssuedQuote,
+    responses={404: PROBLEM, 409: PROBLEM, 412: PROBLEM},
+)
+async def issue_quote(
+    quote_id: UUID,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    teacher: TeacherDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> IssuedQuote:
+    """Numbers the quote (`DEV-YYYY-NNNN`), freezes its PDF and hash, valid 30 days, and
+    publishes it with the client's signed decision link."""
+    row, request, decision_url = await service.issue(
+        session, settings, quote_id, actor=teacher.subject, if_match=if_match
+    )
+    response.headers["ETag"] = service.etag(row)
+    return IssuedQuote(
+        **service.to_out(row, request.number).model_dump(), decision_url=decision_url
+    )
+
+
+@router.get("/quotes/{quote_id}/document.pdf", response_class=Response, responses=PDF)
+async def quote_pdf(quote_id: UUID, session: SessionDep, _teacher: TeacherDep) -> Response:
+    """The issued document, byte for byte the one the client's decision hash refers to."""
+    row, _request = await service.get_quote(session, quote_id)
+    if row.document_pdf is None:
+        raise NotFound("a draft has no document yet")
+    return Response(row.document_pdf, media_type="application/pdf")
+
+
+@router.get("/requests/{number}/repair-note.pdf", response_class=Response, responses=PDF)
+async def repair_note_pdf(
+    number: str, session: SessionDep, settings: SettingsDep, _teacher: TeacherDep
+) -> Response:
+    """The final repair note: plate, mileage, work done, parts and their origin, totals."""
+    pdf = await service.repair_note_pdf(session, settings, number)
+    return Response(pdf, media_type="application/pdf")

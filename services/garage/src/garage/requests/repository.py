@@ -1,0 +1,183 @@
+"""SQL for requests and their history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, and_, extract, func, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from garage.requests.models import RequestStatus, garage_request, request_history
+
+
+async def insert_requests(session: AsyncSession, values: list[dict[str, Any]]) -> list[Row[Any]]:
+    """Several requests in one statement, returned in the order given."""
+    result = await session.execute(garage_request.insert().returning(garage_request), values)
+    by_id = {row.id: row for row in result.all()}
+    return [by_id[v["id"]] for v in values]
+
+
+async def get_by_number(
+    session: AsyncSession, number: str, *, for_update: bool = False
+) -> Row[Any] | None:
+    statement = select(garage_request).where(garage_request.c.number == number)
+    if for_update:
+        statement = statement.with_for_update()
+    return (await session.execute(statement)).first()
+
+
+async def get_by_id(
+    session: AsyncSession, request_id: UUID, *, for_update: bool = False
+) -> Row[Any] | None:
+    statement = select(garage_request).where(garage_request.c.id == request_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return (await session.execute(statement)).first()
+
+
+async def get_by_tracking_token(session: AsyncSession, token: str) -> Row[Any] | None:
+    statement = select(garage_request).where(garage_request.c.tracking_token == token)
+    return (await session.execute(statement)).first()
+
+
+async def update_request(
+    session: AsyncSession, request_id: UUID, values: dict[str, Any]
+) -> Row[Any]:
+    result = await session.execute(
+        update(garage_request)
+        .where(garage_request.c.id == request_id)
+        .values(**values, version=garage_request.c.version + 1, updated_at=func.now())
+        .returning(garage_request)
+    )
+    row: Row[Any] = result.one()
+    return row
+
+
+async def add_history(
+    session: AsyncSession,
+    *,
+    request_id: UUID,
+    action: str,
+    from_status: str | None,
+    to_status: str,
+    actor: str,
+    note: str | None = None,
+) -> None:
+    await add_history_many(
+        session,
+        [
+            {
+                "request_id": request_id,
+                "action": action,
+                "from_status": from_status,
+                "to_status": to_status,
+                "actor": actor,
+                "note": note,
+            }
+        ],
+    )
+
+
+async def add_history_many(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
+    await session.execute(request_history.insert(), entries)
+
+
+async def history(session: AsyncSession, request_id: UUID) -> Sequence[Row[Any]]:
+    return (
+        await session.execute(
+            select(request_history)
+            .where(request_history.c.request_id == request_id)
+            .order_by(request_history.c.id)
+        )
+    ).all()
+
+
+async def list_requests(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    overdue: bool | None,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """Newest first, keyset on (submitted_at, id)."""
+    statement = select(garage_request)
+    if status is not None:
+        statement = statement.where(garage_request.c.status == status)
+    missed = or_(
+        garage_request.c.quote_deadline_missed_at.is_not(None),
+        garage_request.c.diagnosis_deadline_missed_at.is_not(None),
+    )
+    if overdue is True:
+        statement = statement.where(missed)
+    elif overdue is False:
+        statement = statement.where(~missed)
+    if after is not None:
+        statement = statement.where(
+            tuple_(garage_request.c.submitted_at, garage_request.c.id) < tuple_(*after)
+        )
+    statement = statement.order_by(
+        garage_request.c.submitted_at.desc(), garage_request.c.id.desc()
+    ).limit(limit)
+    return (await session.execute(statement)).all()
+
+
+async def claim_missed_deadlines(
+    session: AsyncSession, now: datetime, deadline: str, limit: int = 200
+) -> Sequence[Row[Any]]:
+    """Requests past a deadline not yet flagged, locked so concurrent workers skip them.
+
+    A quote is late until one is issued (`quoted_at`); a diagnosis until triage."""
+    due, missed, done = {
+        "quote": (
+            garage_request.c.quote_due_at,
+            garage_request.c.quote_deadline_missed_at,
+            garage_request.c.quoted_at,
+        ),
+        "diagnosis": (
+            garage_request.c.diagnosis_due_at,
+            garage_request.c.diagnosis_deadline_missed_at,
+            garage_request.c.triaged_at,
+        ),
+    }[deadline]
+    statement = (
+        select(garage_request)
+        .where(
+            and_(
+                due < now,
+                missed.is_(None),
+                done.is_(None),
+                garage_request.c.status.not_in([RequestStatus.CANCELLED, RequestStatus.ARCHIVED]),
+            )
+        )
+        .order_by(due)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def mark_deadline_missed(
+    session: AsyncSession, request_ids: Sequence[UUID], deadline: str, now: datetime
+) -> None:
+    column = f"{deadline}_deadline_missed_at"
+    await session.execute(
+        update(garage_request).where(garage_request.c.id.in_(request_ids)).values({column: now})
+    )
+
+
+async def count_by(session: AsyncSession, column: str) -> dict[str, int]:
+    col = garage_request.c[column]
+    rows = await session.execute(select(col, func.count()).group_by(col))
+    return {row[0]: row[1] for row in rows}
+
+
+async def mean_hours(session: AsyncSession, end_column: str) -> float | None:
+    seconds = func.avg(
+        extract("epoch", garage_request.c[end_column] - garage_request.c.submitted_at)
+    )
+    value = await session.scalar(select(seconds).where(garage_request.c[end_column].is_not(None)))
+    return None if value is None else round(float(value) / 3600, 2)

@@ -1,0 +1,159 @@
+"""What the public form and the staff API accept and return."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from garage.requests.models import RequestStatus, ServiceType, Urgency
+from garage.vehicle import normalise_phone, normalise_plate, normalise_vin
+
+STATUS_LABELS: dict[str, str] = {
+    # The sheet's four statuses label the finer states.
+    RequestStatus.SUBMITTED: "non traité",
+    RequestStatus.TRIAGED: "en attente",
+    RequestStatus.QUOTED: "en attente — devis envoyé",
+    RequestStatus.ACCEPTED: "en attente — devis accepté",
+    RequestStatus.REFUSED: "terminée — devis refusé",
+    RequestStatus.EXPIRED: "terminée — devis expiré",
+    RequestStatus.SCHEDULED: "en attente — planifiée",
+    RequestStatus.IN_PROGRESS: "en cours",
+    RequestStatus.DONE: "terminée — véhicule prêt",
+    RequestStatus.HANDED_BACK: "terminée — véhicule rendu",
+    RequestStatus.ARCHIVED: "terminée — archivée",
+    RequestStatus.CANCELLED: "terminée — annulée",
+}
+
+SERVICE_LABELS: dict[str, str] = {
+    ServiceType.DIAGNOSTIC: "Diagnostic",
+    ServiceType.OIL_CHANGE: "Vidange",
+    ServiceType.TYRES: "Pneus",
+    ServiceType.AIR_CONDITIONING: "Climatisation",
+    ServiceType.ALIGNMENT: "Géométrie",
+    ServiceType.BRAKES: "Freins",
+    ServiceType.MAINTENANCE: "Entretien",
+}
+
+URGENCY_LABELS: dict[str, str] = {
+    Urgency.LOW: "Basse",
+    Urgency.MEDIUM: "Moyenne",
+    Urgency.HIGH: "Haute",
+}
+
+
+class RequestSubmission(BaseModel):
+    """The public form. Bad input names the field; nothing is stored."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    last_name: str = Field(min_length=1, max_length=100)
+    first_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr = Field(max_length=254)
+    phone: str = Field(min_length=1, max_length=30)
+    plate: str = Field(min_length=1, max_length=20)
+    make: str = Field(min_length=1, max_length=60)
+    model: str = Field(min_length=1, max_length=60)
+    vin: str | None = Field(default=None, max_length=25)
+    mileage_km: int = Field(ge=0, le=2_000_000)
+    service_type: ServiceType
+    description: str = Field(min_length=1, max_length=4000)
+    urgency: Urgency = Urgency.MEDIUM
+    consent: bool
+
+    @field_validator("plate")
+    @classmethod
+    def _plate(cls, value: str) -> str:
+        return normalise_plate(value)
+
+    @field_validator("vin")
+    @classmethod
+    def _vin(cls, value: str | None) -> str | None:
+        return normalise_vin(value) if value else None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalise_phone(value)
+
+    @field_validator("consent")
+    @classmethod
+    def _consent(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("le consentement au traitement des données est requis")
+        return value
+
+
+class SubmittedRequest(BaseModel):
+    number: str
+    status: RequestStatus
+    tracking_url: str
+
+
+class HistoryEntry(BaseModel):
+    action: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    note: str | None
+    at: datetime
+
+
+class RequestSummary(BaseModel):
+    id: UUID
+    number: str
+    status: RequestStatus
+    status_label: str
+    last_name: str
+    first_name: str
+    plate: str
+    service_type: ServiceType
+    urgency: Urgency
+    submitted_at: datetime
+    quote_due_at: datetime
+    quote_deadline_missed: bool
+    diagnosis_deadline_missed: bool
+    teachers: list[str]
+    student_group: str | None
+
+
+class RequestDetail(RequestSummary):
+    email: str
+    phone: str
+    make: str
+    model: str
+    vin: str | None
+    mileage_km: int
+    description: str
+    diagnosis_due_at: datetime
+    work_done: str | None
+    tracking_url: str
+    history: list[HistoryEntry]
+
+
+class Assignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    teachers: list[str] = Field(max_length=5)
+    student_group: str | None = Field(default=None, max_length=60)
+
+
+Action = Literal["triage", "schedule", "start", "finish", "hand_back", "archive", "cancel"]
+
+
+class TransitionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    session_ids: list[UUID] = Field(default_factory=list, max_length=20)  # schedule
+    work_done: str | None = Field(default=None, max_length=8000)  # finish
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RequestStats(BaseModel):
+    requests_per_type: dict[str, int]
+    requests_per_status: dict[str, int]
+    mean_hours_to_quote: float | None
+    mean_hours_to_hand_back: float | None

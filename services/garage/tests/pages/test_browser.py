@@ -1,0 +1,135 @@
+"""A real browser (Debian's chromium + chromedriver, headless) against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from garage.main import create_app
+from garage.settings import GarageSettings
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live_server(settings: GarageSettings) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    app = create_app(settings.model_copy(update={"public_base_url": base}))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        threading.Event().wait(0.05)
+    assert server.started, "uvicorn did not start"
+    yield base
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    chromium = shutil.which("chromium")
+    driver_path = shutil.which("chromedriver")
+    assert chromium and driver_path, "install Debian's chromium and chromium-driver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=fr"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.implicitly_wait(5)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def fill(driver: webdriver.Chrome, field: str, value: str) -> None:
+    element = driver.find_element(By.ID, field)
+    element.clear()
+    element.send_keys(value)
+
+
+async def test_client_submits_accepts_the_quote_and_tracks_it(
+    live_server: str, browser: webdriver.Chrome, teacher: dict[str, str]
+) -> None:
+    def submit_form() -> str:
+        browser.get(f"{live_server}/garage/demande")
+        for field, value in {
+            "last_name": "Bernard",
+            "first_name": "Lucie",
+            "email": "lucie.bernard@example.org",
+            "phone": "06 11 22 33 44",
+            "plate": "gh-456-jk",
+            "make": "Citroën",
+            "model": "C3",
+            "mileage_km": "45210",
+            "description": "Climatisation qui ne refroidit plus.",
+        }.items():
+            fill(browser, field, value)
+        browser.find_element(
+            By.CSS_SELECTOR, "#service_type option[value=air_conditioning]"
+        ).click()
+        browser.find_element(By.ID, "consent").click()
+        browser.find_element(By.ID, "submit").click()
+        number = (
+            WebDriverWait(browser, 10)
+            .until(expected_conditions.visibility_of_element_located((By.ID, "request-number")))
+            .text
+        )
+        return number
+
+    number = await asyncio.to_thread(submit_form)
+    assert number.startswith("DEM-")
+
+    async with httpx.AsyncClient(base_url=live_server, headers=teacher) as api:
+        quotes = (await api.get(f"/api/garage/requests/{number}/quotes")).json()
+        issued = (await api.post(f"/api/garage/quotes/{quotes[0]['id']}/issue")).json()
+
+    def accept_quote() -> tuple[str, str]:
+        browser.get(issued["decision_url"])
+        assert issued["number"] in browser.page_source
+        fill(browser, "name", "Lucie Bernard")
+        browser.find_element(By.ID, "agreement").click()
+        browser.find_element(By.ID, "accept").click()
+        done = (
+            WebDriverWait(browser, 10)
+            .until(expected_conditions.visibility_of_element_located((By.ID, "decision-done")))
+            .text
+        )
+        browser.find_element(By.ID, "tracking-link").click()
+        status = (
+            WebDriverWait(browser, 10)
+            .until(expected_conditions.visibility_of_element_located((By.ID, "status")))
+            .text
+        )
+        return done, status
+
+    done, status = await asyncio.to_thread(accept_quote)
+    assert "Devis accepté" in done
+    assert status == "en attente — devis accepté"
+    async with httpx.AsyncClient(base_url=live_server, headers=teacher) as api:
+        detail: dict[str, Any] = (await api.get(f"/api/garage/requests/{number}")).json()
+    assert detail["status"] == "accepted" and detail["plate"] == "GH-456-JK"
