@@ -316,3 +316,42 @@ async def test_database_outage_in_consumers_parks_nothing_and_loses_nothing(
         await rabbit.stop_consuming()
         await engine.dispose()
         await proxy.close()
+
+
+async def test_consumer_connection_cut_mid_stream_loses_nothing(
+    bus_schema: BusSchema, rabbit: RabbitBus, consumer_group: str, amqp_url: str
+) -> None:
+    """The consumer's own link to the broker drops while it holds prefetched and in-flight
+    messages: they come back after the robust reconnect and are each applied once."""
+    target = urlsplit(amqp_url)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5672)
+    await proxy.start()
+    netloc = f"{target.username}:{target.password}@127.0.0.1:{proxy.port}"
+    consumer_bus = RabbitBus(urlunsplit(target._replace(netloc=netloc)), name="cut-consumer")
+    subscription = Subscription(consumer_group)
+
+    @subscription.on(ThingHappenedV1)
+    async def slow(session, _event, envelope):  # type: ignore[no-untyped-def]
+        await bus_schema.record_effect(session, envelope, consumer_group)
+        await asyncio.sleep(0.02)
+
+    try:
+        await consume(consumer_bus, bus_schema, subscription)
+        events = await bus_schema.publish_committed(300)
+        await OutboxRelay(bus_schema.engine, bus_schema.tables, rabbit).drain()
+
+        async def some_handled() -> bool:
+            return len(await bus_schema.effects()) >= 30
+
+        await wait_for(some_handled)
+        proxy.cut()
+        await asyncio.sleep(1)
+        proxy.restore()
+        ids = [e.id for e in events]
+        await wait_for(lambda: all_handled_once(bus_schema, ids), timeout=90)
+        await asyncio.sleep(1)
+        assert set((await bus_schema.effects()).values()) == {1}
+        assert await processed_count(bus_schema) == 300
+    finally:
+        await consumer_bus.close()
+        await proxy.close()
