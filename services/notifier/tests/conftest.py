@@ -1,10 +1,258 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from guichet_common.auth import mint_token
+from guichet_common.db import SessionFactory, make_session_factory
+from guichet_common.events import Envelope as EventEnvelope
+from guichet_common.events import new_event_id
+from guichet_common.runtime import Resources
+from notifier.main import create_app
+from notifier.sending.service import Sender
+from notifier.settings import NotifierSettings
+
+TEACHERS = ("prof.meca@lycee.example", "chef.atelier@lycee.example")
 
 
 @pytest.fixture(scope="session")
 def service_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class FakeClock:
+    """The sender's notion of now, moved by the test instead of sleeping."""
+
+    def __init__(self) -> None:
+        # A little ahead of the wall clock, so rows the test creates "now" are already due.
+        self.now = datetime.now(UTC) + timedelta(seconds=5)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+# --- SMTP ------------------------------------------------------------------------------
+
+
+class RecordingHandler:
+    """An aiosmtpd handler that keeps every message and can refuse with a scripted reply."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.reply_to_data: str | None = None  # e.g. "451 4.3.0 try later"
+        self.delay = 0.0  # a slow server
+
+    async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:
+        await asyncio.sleep(self.delay)
+        if self.reply_to_data is not None:
+            return self.reply_to_data
+        content = envelope.content
+        assert isinstance(content, bytes)
+        parsed = message_from_bytes(content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 2.0.0 Ok: queued"
+
+
+@dataclass
+class SmtpServer:
+    handler: RecordingHandler
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    handler = RecordingHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer(handler, port)
+    finally:
+        controller.stop()
+
+
+# --- HTTP receiver ---------------------------------------------------------------------
+
+
+@dataclass
+class ReceivedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class HttpReceiver:
+    """A real HTTP/1.1 server on a loopback port: records requests, answers from a script
+    (status, headers, body), then 200 once the script is used up."""
+
+    port: int = 0
+    requests: list[ReceivedRequest] = field(default_factory=list)
+    script: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
+    server: asyncio.Server | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    def url_for(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = lines[0].split(" ", 2)
+                headers = {}
+                for line in lines[1:]:
+                    if ":" in line:
+                        name, _, value = line.partition(":")
+                        headers[name.strip().lower()] = value.strip()
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                self.requests.append(ReceivedRequest(method, path, headers, body))
+                status, extra, payload = self.script.pop(0) if self.script else (200, {}, b"ok")
+                response = [f"HTTP/1.1 {status} X", f"content-length: {len(payload)}"]
+                response += [f"{k}: {v}" for k, v in extra.items()]
+                writer.write(("\r\n".join(response) + "\r\n\r\n").encode() + payload)
+                await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[HttpReceiver]:
+    server = HttpReceiver()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+# --- database, settings, sender, API ----------------------------------------------------
+
+
+@pytest.fixture
+async def session_factory(engine: AsyncEngine) -> SessionFactory:
+    """A factory on the migrated database, emptied first: each test sees only its rows."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "TRUNCATE notifier.delivery_attempt, notifier.delivery, notifier.event, "
+                "notifier.webhook_endpoint, notifier.processed_event, notifier.outbox"
+            )
+        )
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def settings(migrated_database_url: str, tmp_path: Path) -> NotifierSettings:
+    return NotifierSettings(
+        database_url=migrated_database_url,
+        data_dir=tmp_path,
+        mail_from="Garage pédagogique <garage@lycee.example>",
+        garage_teachers=TEACHERS,
+        webhooks_allow_private=True,
+        jwt_secret="notifier-tests-secret-of-at-least-32-bytes",
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def no_jitter(delay: float) -> float:
+    return delay
+
+
+@pytest.fixture
+async def sender_factory(
+    session_factory: SessionFactory, settings: NotifierSettings, clock: FakeClock
+) -> AsyncIterator[Any]:
+    made: list[Sender] = []
+
+    def make(smtp_url: str | None = None, **overrides: Any) -> Sender:
+        effective = settings.model_copy(update={"smtp_url": smtp_url, **overrides})
+        sender = Sender.from_settings(session_factory, effective, clock=clock, jitter=no_jitter)
+        made.append(sender)
+        return sender
+
+    yield make
+    for sender in made:
+        await sender.close()
+
+
+def envelope(
+    event_type: str, data: dict[str, Any], subject: str | None = "DEM-2026-0021"
+) -> EventEnvelope:
+    return EventEnvelope(
+        id=new_event_id(),
+        source="/services/garage",
+        type=event_type,
+        subject=subject,
+        time=datetime.now(UTC),
+        data=data,
+    )
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    app: FastAPI
+    settings: NotifierSettings
+
+    def token(self, *roles: str) -> dict[str, str]:
+        secret = self.settings.jwt_secret.get_secret_value()
+        return {"Authorization": f"Bearer {mint_token(secret, subject='t', roles=list(roles))}"}
+
+
+@pytest.fixture
+async def api(
+    engine: AsyncEngine, session_factory: SessionFactory, settings: NotifierSettings
+) -> AsyncIterator[Api]:
+    app = create_app(settings, Resources(engine, session_factory))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield Api(client, app, settings)

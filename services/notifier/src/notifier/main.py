@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
-from guichet_common.runtime import Resources, ServiceDefinition, create_service_app
+from guichet_common.runtime import (
+    BackgroundTask,
+    Resources,
+    ServiceDefinition,
+    Timer,
+    create_service_app,
+)
 from notifier.db import metadata, plumbing
+from notifier.deliveries.handlers import purge_old_deliveries
+from notifier.deliveries.router import router as deliveries_router
 from notifier.events import SERVICE, outbox, published
+from notifier.rules.router import router as templates_router
+from notifier.sending.service import run_sender
 from notifier.settings import NotifierSettings
-from notifier.subscriptions import subscriptions
+from notifier.subscriptions import build_subscriptions
+from notifier.webhooks.router import router as webhooks_router
 
 
 def definition(settings: NotifierSettings | None = None) -> ServiceDefinition:
+    settings = settings or NotifierSettings()
     return ServiceDefinition(
         name=SERVICE,
         title="Guichet notifier",
         description="Email and signed webhooks for every other service's events.",
-        settings=settings or NotifierSettings(),
+        settings=settings,
         metadata=metadata,
         tables=plumbing,
         outbox=outbox,
         published=published,
-        subscriptions=subscriptions,
+        routers=[deliveries_router, webhooks_router, templates_router],
+        subscriptions=build_subscriptions(settings),
+        background=[BackgroundTask("sender", run_sender)],
+        timers=[Timer("purge", timedelta(hours=1), purge_old_deliveries)],
     )
 
 

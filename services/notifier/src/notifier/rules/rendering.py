@@ -1,0 +1,118 @@
+"""Jinja2 rendering of the paired templates, in French: strict undefined, autoescaped HTML,
+money and dates formatted by Babel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_currency
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+LOCALE = "fr_FR"
+PARIS = ZoneInfo("Europe/Paris")
+
+SERVICE_TYPES = {
+    "diagnostic": "diagnostic",
+    "oil_change": "vidange",
+    "tyres": "pneus",
+    "air_conditioning": "climatisation",
+    "alignment": "géométrie",
+    "brakes": "freins",
+    "maintenance": "entretien",
+}
+URGENCIES = {"low": "basse", "medium": "moyenne", "high": "haute"}
+DEADLINES = {"quote": "envoi du devis", "diagnosis": "diagnostic"}
+
+
+class UnknownTemplate(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def money(value: str | Decimal | float) -> str:
+    """ "1234.56" → "1 234,56 €" (French grouping and decimal comma)."""
+    return format_currency(Decimal(str(value)), "EUR", locale=LOCALE)
+
+
+def _as_datetime(value: str | datetime) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(PARIS)
+
+
+def long_date(value: str | date | datetime) -> str:
+    """ "2026-11-23" → "lundi 23 novembre 2026"."""
+    if isinstance(value, str):
+        value = _as_datetime(value) if "T" in value else date.fromisoformat(value)
+    elif isinstance(value, datetime):
+        value = value.astimezone(PARIS)
+    return format_date(value, "full", locale=LOCALE)
+
+
+def long_datetime(value: str | datetime) -> str:
+    """→ "lundi 23 novembre 2026 à 09:30" (Paris time)."""
+    return format_datetime(_as_datetime(value), "EEEE d MMMM y 'à' HH:mm", locale=LOCALE)
+
+
+def hour(value: str | datetime) -> str:
+    return format_time(_as_datetime(value), "HH:mm", locale=LOCALE)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html", "html.j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(money=money, long_date=long_date, long_datetime=long_datetime, hour=hour)
+    env.globals.update(SERVICE_TYPES=SERVICE_TYPES, URGENCIES=URGENCIES, DEADLINES=DEADLINES)
+    return env
+
+
+def template_names() -> list[str]:
+    return sorted(
+        path.name.removesuffix(".txt.j2")
+        for path in TEMPLATES_DIR.glob("*.txt.j2")
+        if not path.name.startswith("_")
+    )
+
+
+def render(template: str, context: dict[str, Any]) -> RenderedEmail:
+    """The subject is the `subject` block of the text template. Raises jinja2's
+    UndefinedError when the context lacks a variable the template uses."""
+    env = environment()
+    try:
+        text_template = env.get_template(f"{template}.txt.j2")
+        html_template = env.get_template(f"{template}.html.j2")
+    except TemplateNotFound as exc:
+        raise UnknownTemplate(template) from exc
+    subject_block = text_template.blocks["subject"]
+    subject = "".join(subject_block(text_template.new_context(dict(context)))).strip()
+    return RenderedEmail(
+        subject=" ".join(subject.split()),
+        text=text_template.render(context),
+        html=html_template.render(context),
+    )

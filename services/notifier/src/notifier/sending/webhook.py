@@ -1,0 +1,73 @@
+"""One webhook attempt over a shared httpx client: signed, no redirects, 2xx or failure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from notifier.webhooks.signing import signature_header
+
+RESPONSE_CAP = 2000
+USER_AGENT = "Guichet-Webhooks/1.0"
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    status_code: int | None  # None: no HTTP answer (connection refused, timeout)
+    body: str
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """`Retry-After` as seconds or an HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - now).total_seconds())
+
+
+async def post_webhook(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    message_id: str,
+    timestamp: int,
+    body: bytes,
+    secrets_in_use: list[str],
+    now: datetime,
+) -> WebhookResponse:
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature_header(secrets_in_use, message_id, timestamp, body),
+    }
+    try:
+        async with client.stream("POST", url, content=body, headers=headers) as response:
+            # Read no more than the log keeps: a receiver cannot make us hold a huge body.
+            received = bytearray()
+            async for chunk in response.aiter_bytes():
+                received += chunk
+                if len(received) >= RESPONSE_CAP:
+                    break
+    except httpx.HTTPError as exc:
+        return WebhookResponse(None, f"{type(exc).__name__}: {exc}"[:RESPONSE_CAP])
+    retry_after = None
+    if response.status_code in (429, 503):
+        retry_after = retry_after_seconds(response.headers.get("retry-after"), now)
+    text = bytes(received[:RESPONSE_CAP]).decode("utf-8", errors="replace")
+    return WebhookResponse(response.status_code, text, retry_after)
