@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 from prometheus_client import Counter, Gauge
 from sqlalchemy import Text, cast, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from guichet_common.db import libpq_dsn
 from guichet_common.events import Envelope, Event, build_envelope, utcnow
@@ -167,6 +167,7 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
+        self._conn: AsyncConnection | None = None
         self._last_cleanup = utcnow()
 
     async def start(self) -> None:
@@ -179,6 +180,7 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._close_listener()
+        await self._drop_connection()
 
     async def run(self) -> None:
         backoff = 0.1
@@ -210,49 +212,71 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
 
     async def relay_batch(self) -> int:
+        """Claim and mark a batch in one statement, publish it, then commit. The mark only
+        becomes visible with the commit, after every confirm: a failed publish rolls it
+        back, and the rows stay pending."""
         outbox = self.tables.outbox
-        async with self.engine.connect() as conn:
-            transaction = await conn.begin()
-            rows: Sequence[Any] = ()
-            try:
-                rows = (
-                    await conn.execute(
-                        select(
-                            outbox.c.id,
-                            outbox.c.routing_key,
-                            cast(outbox.c.envelope, Text).label("body"),
-                            outbox.c.envelope["correlationid"].astext.label("correlation_id"),
-                            outbox.c.envelope["source"].astext.label("source"),
-                            outbox.c.created_at,
-                        )
-                        .where(outbox.c.published_at.is_(None))
-                        .order_by(outbox.c.seq)
-                        .limit(self.batch_size)
-                        .with_for_update(skip_locked=True)
+        pending = (
+            select(outbox.c.id)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.seq)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        conn = await self._connection()
+        transaction = await conn.begin()
+        rows: Sequence[Any] = ()
+        try:
+            rows = (
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(pending.scalar_subquery()))
+                    .values(published_at=func.now())
+                    .returning(
+                        outbox.c.id,
+                        outbox.c.seq,
+                        outbox.c.routing_key,
+                        cast(outbox.c.envelope, Text).label("body"),
+                        outbox.c.envelope["correlationid"].astext.label("correlation_id"),
+                        outbox.c.envelope["source"].astext.label("source"),
+                        outbox.c.created_at,
                     )
-                ).all()
-                if rows:
-                    await self.bus.publish_batch([_outgoing(row) for row in rows])
-                    await conn.execute(
-                        update(outbox)
-                        .where(outbox.c.id.in_([row.id for row in rows]))
-                        .values(published_at=func.now())
-                    )
-                await transaction.commit()
-            except BaseException as exc:
-                await transaction.rollback()
-                if rows:
-                    await self._record_failure([row.id for row in rows], repr(exc))
-                raise
+                )
+            ).all()
+            if rows:
+                rows = sorted(rows, key=lambda row: row.seq)  # RETURNING has no order
+                await self.bus.publish_batch([_outgoing(row) for row in rows])
+            await transaction.commit()
+        except BaseException as exc:
+            await self._drop_connection()
+            if rows:
+                await self._record_failure([row.id for row in rows], repr(exc))
+            raise
         if rows:
             OUTBOX_PUBLISHED.labels(self.tables.schema).inc(len(rows))
         return len(rows)
 
+    async def _connection(self) -> AsyncConnection:
+        """The relay keeps one connection: no pool checkout or ping per batch."""
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self._conn = await self.engine.connect()
+        return self._conn
+
+    async def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()  # rolls back whatever was open
+
     async def drain(self) -> int:
         """Relay until nothing is pending (used by tests, benchmarks and `guichet up`)."""
         total = 0
-        while n := await self.relay_batch():
-            total += n
+        try:
+            while n := await self.relay_batch():
+                total += n
+        finally:
+            if self._task is None:  # not also running: give the connection back
+                await self._drop_connection()
         return total
 
     async def _record_failure(self, ids: list[Any], error: str) -> None:
