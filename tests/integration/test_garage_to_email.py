@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import email
 import email.policy
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from .test_guichet_up import Guichet, clean_env
+from .test_guichet_up import Guichet, cli_token
 
 pytestmark = pytest.mark.integration
 
@@ -56,28 +54,7 @@ def test_a_garage_request_is_acknowledged_by_email(tmp_path: Path) -> None:
         text = message.get_body(preferencelist=("plain",))
         assert text is not None and number in text.get_content()
 
-        token = (
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "guichet",
-                    "token",
-                    "--role",
-                    "supervisor",
-                    "--sub",
-                    "dsi",
-                    "--data-dir",
-                    str(data_dir),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-                env=clean_env(),
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+        token = cli_token(data_dir, "supervisor", "dsi")
         timeline = httpx.get(
             f"{guichet.base}/api/notifier/deliveries",
             params={"subject": number},

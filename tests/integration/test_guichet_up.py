@@ -43,6 +43,29 @@ def clean_env() -> dict[str, str]:
     }
 
 
+def cli_token(data_dir: Path, role: str, subject: str) -> str:
+    """A token from `guichet token`, as an operator would mint one (its last line)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "guichet",
+            "token",
+            "--role",
+            role,
+            "--sub",
+            subject,
+            "--data-dir",
+            str(data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=clean_env(),
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
 class Guichet:
     def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
@@ -124,28 +147,7 @@ def test_guichet_up_serves_everything_and_keeps_data(data_dir: Path) -> None:
         missing = httpx.get(first.base + "/api/ticketing/nope", timeout=10)
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/problem+json"
-        token = (
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "guichet",
-                    "token",
-                    "--role",
-                    "admin",
-                    "--sub",
-                    "ops-1",
-                    "--data-dir",
-                    str(data_dir),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-                env=clean_env(),
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+        token = cli_token(data_dir, "admin", "ops-1")
         created = httpx.post(
             f"{first.base}/api/ticketing/api-keys",
             json={"name": "GLPI sync"},

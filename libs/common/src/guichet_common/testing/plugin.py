@@ -16,9 +16,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from alembic import command
 from alembic.config import Config
+from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
@@ -182,3 +184,15 @@ async def consumer_group(amqp_url: str) -> AsyncIterator[str]:
         channel = await connection.channel()
         for queue in (f"testsvc.{name}", f"testsvc.{name}.dlq"):
             await channel.queue_delete(queue)
+
+
+async def assert_app_ready(app: FastAPI) -> None:
+    """A service app started with its lifespan: alive, ready (database and broker), and
+    serving its OpenAPI document where `guichet up` and the gateway expect it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            assert (await client.get("/healthz")).status_code == 200
+            ready = await client.get("/readyz")
+            assert ready.status_code == 200, ready.text
+            assert (await client.get(app.openapi_url or "")).json()["info"]["title"]
