@@ -56,6 +56,10 @@ PublicGuard = Depends(public_guard)
 
 
 async def _intake(request: Request) -> SubmissionIntake:
+    return intake_of(request)
+
+
+def intake_of(request: Request) -> SubmissionIntake:
     """One per app, made on first use (the session factory exists once the app started)."""
     state = request.app.state
     if getattr(state, "garage_intake", None) is None:
