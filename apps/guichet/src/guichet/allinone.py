@@ -154,16 +154,8 @@ def build_app(amqp_url: str | None, data_dir: Path) -> ASGIApp:
     )
     install_problem_handlers(root)
     settings = next(iter(definitions.values())).settings
-    root.state.jwt_verifier = JwtVerifier(
-        secret=settings.jwt_secret.get_secret_value(),
-        jwks_url=settings.jwt_jwks_url,
-        issuer=settings.jwt_issuer,
-    )
-    consumer_queues = [
-        f"{name}.{subscription.group}"
-        for name, definition in definitions.items()
-        for subscription in definition.subscriptions
-    ]
+    root.state.jwt_verifier = JwtVerifier.from_settings(settings)
+    consumer_queues = [spec.name for d in definitions.values() for spec in d.queue_specs()]
 
     async def all_databases() -> None:
         for res in resources.values():

@@ -132,11 +132,7 @@ def migrate_command(
     if settings.amqp_url:
         from guichet_common.messaging import declare_queues
 
-        specs = [
-            subscription.queue_spec(entry.name, settings.prefetch)
-            for entry in entries
-            for subscription in entry.definition().subscriptions
-        ]
+        specs = [spec for entry in entries for spec in entry.definition().queue_specs()]
         asyncio.run(declare_queues(settings.amqp_url, specs))
         typer.echo(f"declared queues: {', '.join(s.name for s in specs) or 'none'}")
 
@@ -164,11 +160,7 @@ def token(
 
 
 def _consumer_queues() -> list[str]:
-    return [
-        f"{entry.name}.{subscription.group}"
-        for entry in SERVICES
-        for subscription in entry.definition().subscriptions
-    ]
+    return [spec.name for entry in SERVICES for spec in entry.definition().queue_specs()]
 
 
 UpUrl = Annotated[

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated
 
@@ -10,9 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from guichet_common.auth import Principal, Role, require_roles
-from guichet_common.dlq import DeadLetterQueue, ParkedSummary, inspect, replay
+from guichet_common.dlq import DeadLetterQueue, inspect, inspect_in_process, replay
 from guichet_common.http import NotFound
-from guichet_common.messaging import InProcessBus, MessageBus, ParkedMessage, RabbitBus
+from guichet_common.messaging import InProcessBus, MessageBus, RabbitBus
 
 Ops = Annotated[Principal, Depends(require_roles(Role.OPS))]
 
@@ -20,16 +19,6 @@ Ops = Annotated[Principal, Depends(require_roles(Role.OPS))]
 class Replayed(BaseModel):
     queue: str
     replayed: int
-
-
-def _summary(message: ParkedMessage) -> ParkedSummary:
-    try:
-        envelope = json.loads(message.body)
-    except ValueError:
-        envelope = {}
-    if not isinstance(envelope, dict):
-        envelope = {}
-    return ParkedSummary(envelope.get("id"), envelope.get("type"), message.error, message.parked_at)
 
 
 def ops_router(bus: Callable[[], MessageBus], amqp_url: str | None, queues: list[str]) -> APIRouter:
@@ -42,14 +31,7 @@ def ops_router(bus: Callable[[], MessageBus], amqp_url: str | None, queues: list
         names = queue or queues
         current = bus()
         if isinstance(current, InProcessBus):
-            return [
-                DeadLetterQueue(
-                    name,
-                    len(current.parked[name]),
-                    [_summary(m) for m in current.parked[name][:20]],
-                )
-                for name in names
-            ]
+            return inspect_in_process(current, names)
         assert isinstance(current, RabbitBus) and amqp_url
         return await inspect(amqp_url, names)
 

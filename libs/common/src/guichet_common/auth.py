@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guichet_common.db import unit_of_work
 from guichet_common.events import utcnow
 from guichet_common.http import Forbidden, Unauthorized
+from guichet_common.settings import CommonSettings
 from guichet_common.tables import PlumbingTables
 
 API_KEY_PREFIX = "gk"
@@ -86,6 +87,15 @@ class JwtVerifier:
         self.issuer = issuer
         self.audience = audience
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+
+    @classmethod
+    def from_settings(cls, settings: CommonSettings) -> JwtVerifier:
+        return cls(
+            secret=settings.jwt_secret.get_secret_value(),
+            jwks_url=settings.jwt_jwks_url,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
 
     async def verify(self, token: str) -> Principal:
         try:

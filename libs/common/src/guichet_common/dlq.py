@@ -12,6 +12,7 @@ from guichet_common.messaging import (
     ORIGINAL_QUEUE_HEADER,
     PARKED_AT_HEADER,
     RETRY_COUNT_HEADER,
+    InProcessBus,
     copy_message,
 )
 
@@ -33,16 +34,40 @@ class DeadLetterQueue:
     sample: list[ParkedSummary]
 
 
+def _envelope_id_and_type(body: bytes) -> tuple[str | None, str | None]:
+    """What a parked body says it is; a malformed one (often why it was parked) says nothing."""
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return None, None
+    if not isinstance(envelope, dict):
+        return None, None
+    return envelope.get("id"), envelope.get("type")
+
+
+def inspect_in_process(
+    bus: InProcessBus, queues: list[str], *, sample: int = 20
+) -> list[DeadLetterQueue]:
+    """The same view of the embedded default's in-process bus."""
+    return [
+        DeadLetterQueue(
+            name,
+            len(bus.parked[name]),
+            [
+                ParkedSummary(*_envelope_id_and_type(m.body), m.error, m.parked_at)
+                for m in bus.parked[name][:sample]
+            ],
+        )
+        for name in queues
+    ]
+
+
 def _summary(message: aio_pika.abc.AbstractIncomingMessage) -> ParkedSummary:
     headers = message.headers or {}
     error = headers.get(ERROR_HEADER)
     if error is None and "x-death" in headers:
         error = "dead-lettered by the broker (delivery limit reached: a crash loop?)"
-    try:
-        envelope = json.loads(message.body)
-        event_type = envelope.get("type") if isinstance(envelope, dict) else None
-    except ValueError:
-        event_type = None
+    _, event_type = _envelope_id_and_type(message.body)
     return ParkedSummary(
         event_id=message.message_id,
         event_type=event_type or message.type,

@@ -22,7 +22,7 @@ from guichet_common.events import EventRegistry
 from guichet_common.http import CorrelationIdMiddleware, health_router, install_problem_handlers
 from guichet_common.inbox import InboxHandler, Subscription
 from guichet_common.logging import configure_logging, get_logger
-from guichet_common.messaging import MessageBus, RabbitBus
+from guichet_common.messaging import MessageBus, QueueSpec, RabbitBus
 from guichet_common.outbox import Outbox, OutboxRelay
 from guichet_common.settings import CommonSettings
 from guichet_common.tables import PlumbingTables
@@ -81,6 +81,10 @@ class ServiceDefinition:
     @property
     def api_prefix(self) -> str:
         return f"/api/{self.name}"
+
+    def queue_specs(self) -> list[QueueSpec]:
+        """The queues this service consumes, as its workers declare them."""
+        return [s.queue_spec(self.name, self.settings.prefetch) for s in self.subscriptions]
 
 
 @dataclass
@@ -141,12 +145,7 @@ def create_service_app(
         lifespan=lifespan,
         generate_unique_id_function=lambda route: route.name,
     )
-    app.state.jwt_verifier = JwtVerifier(
-        secret=settings.jwt_secret.get_secret_value(),
-        jwks_url=settings.jwt_jwks_url,
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
-    )
+    app.state.jwt_verifier = JwtVerifier.from_settings(settings)
     app.state.definition = definition
     install_problem_handlers(app)
 
@@ -194,13 +193,14 @@ class ServiceWorker:
     async def start_consuming(self) -> None:
         """Declare this service's queues and handle them. Several services in one process
         all do this before any starts producing, so no first event goes unrouted."""
-        settings = self.definition.settings
-        for subscription in self.definition.subscriptions:
-            spec = subscription.queue_spec(self.definition.name, settings.prefetch)
+        definition = self.definition
+        for subscription, spec in zip(
+            definition.subscriptions, definition.queue_specs(), strict=True
+        ):
             handler = InboxHandler(
-                spec.name, subscription, self.resources.session_factory, self.definition.tables
+                spec.name, subscription, self.resources.session_factory, definition.tables
             )
-            await self.bus.consume(spec, handler, settings.retry_delays)
+            await self.bus.consume(spec, handler, definition.settings.retry_delays)
 
     async def start_producing(self) -> None:
         settings = self.definition.settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -82,6 +82,3 @@ class CommonSettings(BaseSettings):
                 "or run `guichet up`, which starts an embedded PostgreSQL"
             )
         return self.database_url
-
-    def overridden(self, **values: Any) -> CommonSettings:
-        return self.model_copy(update=values)
