@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import phonenumbers
 import pytest
+from email_validator import EmailNotValidError, validate_email
 
-from garage.vehicle import normalise_phone, normalise_plate, normalise_vin
+from garage.vehicle import normalise_email, normalise_phone, normalise_plate, normalise_vin
 
 
 @pytest.mark.parametrize(
@@ -40,3 +42,58 @@ def test_phone_numbers_become_e164() -> None:
     assert normalise_phone("+32 470 12 34 56") == "+32470123456"
     with pytest.raises(ValueError):
         normalise_phone("12")
+
+
+def _library_phone(raw: str) -> str | None:
+    try:
+        number = phonenumbers.parse(raw, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _library_email(raw: str) -> str | None:
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def _ours(normalise: object, raw: str) -> str | None:
+    assert callable(normalise)
+    try:
+        result = normalise(raw)
+    except ValueError:
+        return None
+    assert isinstance(result, str)
+    return result
+
+
+PHONES = [
+    "06 12 34 56 78", "0612345678", "06.12.34.56.78", "06-12-34-56-78", "+33 6 12 34 56 78",
+    "+33612345678", "0033 612345678", "01 42 68 53 00", "09 70 12 34 56", "07 51 23 45 67",
+    # Valid in form, refused by the numbering plan: the fast path must refuse them too.
+    "06 39 12 34 56", "07 01 23 45 67", "08 00 00 00 00", "05 99 99 99 99", "00 12 34 56 78",
+    "+33 0 6 12 34 56 78", "+33 (0)6 12 34 56 78", "+32 470 12 34 56", "12", "06 12 34 56",
+]  # fmt: skip
+
+EMAILS = [
+    "claire.martin@example.org", "Claire.Martin@Example.ORG", "a+tag@sub.domain.fr",
+    "o'neil@lycee.fr", "x@y.fr", "under_score@acad-lyon.fr", "me@localhost", "me@host.test",
+    "me@host.local", "me@exa--mple.com", "me@xn--bcher-kva.de", "me@123.456", "me@-bad.fr",
+    "me@bad-.fr", ".me@ok.fr", "me.@ok.fr", "m..e@ok.fr", "me@ok..fr", "me@ok.f",
+    "élève@lycée.fr", "pas une adresse", "@ok.fr", "me@", f"{'a' * 65}@ok.fr",
+    f"me@{'a' * 63}.{'b' * 63}.{'c' * 63}.{'d' * 57}.fr",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("raw", PHONES)
+def test_phone_fast_path_answers_like_the_library(raw: str) -> None:
+    assert _ours(normalise_phone, raw) == _library_phone(raw)
+
+
+@pytest.mark.parametrize("raw", EMAILS)
+def test_email_fast_path_answers_like_the_library(raw: str) -> None:
+    assert _ours(normalise_email, raw) == _library_email(raw)

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import Any, TypeAlias
 
-from sqlalchemy import MetaData, text
+import asyncpg
+from sqlalchemy import (
+    JSON,
+    Insert,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg as AsyncpgDialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -13,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql.base import Executable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,6 +40,8 @@ NAMING_CONVENTION = {
 }
 
 SessionFactory = async_sessionmaker[AsyncSession]
+# What repositories write with: a session, or asyncpg itself on hot paths (see `execute`).
+Database: TypeAlias = AsyncSession | asyncpg.Connection
 
 
 def schema_metadata(schema: str) -> MetaData:
@@ -59,6 +78,83 @@ async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
+
+
+_COLUMN_INSERTS: dict[tuple[Table, tuple[str, ...]], Insert] = {}
+
+
+def _column_insert(table: Table, names: tuple[str, ...]) -> Insert:
+    statement = _COLUMN_INSERTS.get((table, names))
+    if statement is None:
+        columns = [table.c[name] for name in names]
+        # Strings travel as text: a cast to varchar(n) would truncate silently, where the
+        # insert into the column refuses what is too long.
+        arrays = [
+            bindparam(
+                name, type_=ARRAY(Text if isinstance(column.type, JSON | String) else column.type)
+            )
+            for name, column in zip(names, columns, strict=True)
+        ]
+        rows = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
+        values = [
+            cast(rows.c[name], column.type) if isinstance(column.type, JSON) else rows.c[name]
+            for name, column in zip(names, columns, strict=True)
+        ]
+        statement = _COLUMN_INSERTS[(table, names)] = table.insert().from_select(
+            columns, select(*values)
+        )
+    return statement
+
+
+async def insert_columns(db: Database, table: Table, columns: Mapping[str, Sequence[Any]]) -> None:
+    """Many rows in one `INSERT … SELECT FROM unnest(arrays)`, given column by column.
+
+    One parameter per column whatever the number of rows: the driver encodes the arrays
+    in C, where a multi-row VALUES costs Python work per value. JSON columns take JSON
+    text (already serialised)."""
+    await execute(db, _column_insert(table, tuple(columns)), columns)
+
+
+# Hot paths (batch writers) drive asyncpg directly: SQLAlchemy's own work per statement and
+# per transaction is several times the driver's. The SQL is still written with Core, and
+# compiled once per statement object for the driver.
+_DIALECT = AsyncpgDialect()  # type: ignore[no-untyped-call]
+_DRIVER_SQL: dict[int, tuple[Executable, str, list[str]]] = {}
+
+
+def _driver_sql(statement: Executable) -> tuple[str, list[str]]:
+    entry = _DRIVER_SQL.get(id(statement))
+    if entry is None:
+        compiled = statement.compile(dialect=_DIALECT)  # type: ignore[attr-defined]
+        # The statement is kept with its SQL, so its id is never reused.
+        entry = _DRIVER_SQL[id(statement)] = (statement, str(compiled), compiled.positiontup)
+    return entry[1], entry[2]
+
+
+async def execute(db: Database, statement: Executable, params: Mapping[str, Any]) -> None:
+    """Run a statement built once (bind parameters by name) on a session or on asyncpg."""
+    if isinstance(db, AsyncSession):
+        await db.execute(statement, dict(params))
+    else:
+        sql, names = _driver_sql(statement)
+        await db.execute(sql, *(params[name] for name in names))
+
+
+async def fetch_scalar(db: Database, statement: Executable, params: Mapping[str, Any]) -> Any:
+    if isinstance(db, AsyncSession):
+        return (await db.execute(statement, dict(params))).scalar_one()
+    sql, names = _driver_sql(statement)
+    return await db.fetchval(sql, *(params[name] for name in names))
+
+
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under the session, inside its transaction."""
+    connection = await session.connection()
+    # SQLAlchemy's adapter sends BEGIN with its first statement: make sure it was sent.
+    await connection.exec_driver_sql("SELECT 1")
+    raw = await connection.get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
+    return driver
 
 
 async def ping(engine: AsyncEngine) -> None:

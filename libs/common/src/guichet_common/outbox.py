@@ -14,7 +14,7 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from guichet_common.db import libpq_dsn
+from guichet_common.db import Database, insert_columns, libpq_dsn
 from guichet_common.events import Envelope, Event, build_envelope, utcnow
 from guichet_common.logging import get_logger
 from guichet_common.messaging import MessageBus, OutgoingMessage
@@ -57,28 +57,35 @@ class Outbox:
         return envelope
 
     async def publish_many(
-        self, session: AsyncSession, events: Sequence[tuple[Event, str | None]]
+        self,
+        db: Database,
+        events: Sequence[tuple[Event, str | None]],
+        correlation_ids: Sequence[str | None] | None = None,
     ) -> list[Envelope]:
-        """Several (event, subject) pairs in one statement, e.g. a bulk import."""
+        """Several (event, subject) pairs in one statement, e.g. a bulk import. Work gathered
+        from several requests gives each event its request's correlation id."""
         envelopes = [
-            build_envelope(service=self.service, event=event, subject=subject)
-            for event, subject in events
+            build_envelope(
+                service=self.service,
+                event=event,
+                subject=subject,
+                correlation_id=correlation_ids[index] if correlation_ids else None,
+            )
+            for index, (event, subject) in enumerate(events)
         ]
-        await self.add(session, envelopes)
+        await self.add(db, envelopes)
         return envelopes
 
-    async def add(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-        await session.execute(
-            self.tables.outbox.insert(),
-            [
-                {
-                    "id": envelope.id,
-                    "routing_key": envelope.type,
-                    "subject": envelope.subject,
-                    "envelope": envelope.model_dump(mode="json", exclude_none=True),
-                }
-                for envelope in envelopes
-            ],
+    async def add(self, db: Database, envelopes: Sequence[Envelope]) -> None:
+        await insert_columns(
+            db,
+            self.tables.outbox,
+            {
+                "id": [envelope.id for envelope in envelopes],
+                "routing_key": [envelope.type for envelope in envelopes],
+                "subject": [envelope.subject for envelope in envelopes],
+                "envelope": [envelope.model_dump_json(exclude_none=True) for envelope in envelopes],
+            },
         )
 
 

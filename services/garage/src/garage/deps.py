@@ -63,7 +63,9 @@ def intake_of(request: Request) -> SubmissionIntake:
     """One per app, made on first use (the session factory exists once the app started)."""
     state = request.app.state
     if getattr(state, "garage_intake", None) is None:
-        state.garage_intake = SubmissionIntake(state.session_factory, settings_of(request))
+        state.garage_intake = SubmissionIntake(state.engine, settings_of(request))
+        # Closed before the engine: the resources close in reverse order.
+        state.resources.owned.append(state.garage_intake.close)
     intake: SubmissionIntake = state.garage_intake
     return intake
 

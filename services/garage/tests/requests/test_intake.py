@@ -5,39 +5,76 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import DBAPIError
+from asyncpg.exceptions import NumericValueOutOfRangeError
 
 from garage.requests.intake import SubmissionIntake
 from garage.requests.schemas import RequestSubmission
-from guichet_common.db import make_session_factory
+from guichet_common.logging import correlation_id_var
 
 pytestmark = pytest.mark.integration
 
 
 async def test_concurrent_submissions_share_one_transaction(kit: Any) -> None:
-    intake = SubmissionIntake(make_session_factory(kit.engine), kit.settings)
+    intake = SubmissionIntake(kit.engine, kit.settings, writers=1)
     data = RequestSubmission.model_validate(kit.submission())
-    rows = await asyncio.gather(*(intake.submit(data) for _ in range(10)))
-    numbers = [row.number for row in rows]
-    assert len(set(numbers)) == 10
-    assert sorted(numbers) == numbers  # handed out in arrival order, without gaps
+
+    async def submit_as(correlation_id: str) -> Any:
+        correlation_id_var.set(correlation_id)
+        return await intake.submit(data)
+
+    try:
+        rows = await asyncio.gather(*(submit_as(f"client-{i}") for i in range(10)))
+    finally:
+        await intake.close()
+    numbers = sorted(row.number for row in rows)
+    first = int(numbers[0].rsplit("-", 1)[1])
+    assert numbers == [f"{numbers[0][:-4]}{first + i:04d}" for i in range(10)]  # no gaps
     transactions = await kit.scalar(
         "SELECT count(DISTINCT xmin::text) FROM garage.garage_request WHERE number = ANY(:n)",
         n=numbers,
     )
     assert transactions == 1
-    for number in numbers:
-        assert await kit.event_types(number) == ["garage.request.submitted.v1"]
+    for i, row in enumerate(rows):
+        assert await kit.event_types(row.number) == ["garage.request.submitted.v1"]
+        # Each event keeps its own request's correlation id, not its batch's first one.
+        assert (
+            await kit.scalar(
+                "SELECT envelope->>'correlationid' FROM garage.outbox WHERE subject = :n",
+                n=row.number,
+            )
+            == f"client-{i}"
+        )
+
+
+async def test_two_writers_share_the_waiting_submissions_without_gaps(kit: Any) -> None:
+    intake = SubmissionIntake(kit.engine, kit.settings, writers=2)
+    data = RequestSubmission.model_validate(kit.submission())
+    try:
+        rows = await asyncio.gather(*(intake.submit(data) for _ in range(40)))
+    finally:
+        await intake.close()
+    values = sorted(int(row.number.rsplit("-", 1)[1]) for row in rows)
+    assert values == list(range(values[0], values[0] + 40))
+    transactions = await kit.scalar(
+        "SELECT count(DISTINCT xmin::text) FROM garage.garage_request WHERE number = ANY(:n)",
+        n=[row.number for row in rows],
+    )
+    assert 2 <= transactions < 40
 
 
 async def test_a_failed_batch_fails_every_caller_and_stores_nothing(kit: Any) -> None:
     # A rate the quote's numeric column cannot hold: the database refuses the batch.
     broken = kit.settings.model_copy(update={"hourly_rate": Decimal("1e12")})
-    intake = SubmissionIntake(make_session_factory(kit.engine), broken)
+    intake = SubmissionIntake(kit.engine, broken, writers=1)
     data = RequestSubmission.model_validate(kit.submission(last_name="Overflow"))
     before = await kit.scalar("SELECT last_value FROM garage.reference_counter WHERE kind='DEM'")
-    results = await asyncio.gather(*(intake.submit(data) for _ in range(3)), return_exceptions=True)
-    assert all(isinstance(r, DBAPIError) for r in results), results
+    try:
+        results = await asyncio.gather(
+            *(intake.submit(data) for _ in range(3)), return_exceptions=True
+        )
+    finally:
+        await intake.close()
+    assert all(isinstance(r, NumericValueOutOfRangeError) for r in results), results
     assert (
         await kit.scalar("SELECT count(*) FROM garage.garage_request WHERE last_name = 'Overflow'")
         == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -11,6 +11,7 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garage.quotes.models import QuoteStatus, quote, quote_link
+from guichet_common.db import Database, insert_columns
 
 
 async def insert_quote(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
@@ -18,8 +19,9 @@ async def insert_quote(session: AsyncSession, values: dict[str, Any]) -> Row[Any
     return row
 
 
-async def insert_quotes(session: AsyncSession, values: list[dict[str, Any]]) -> None:
-    await session.execute(quote.insert(), values)
+async def insert_quotes(db: Database, columns: Mapping[str, Sequence[Any]]) -> None:
+    """Several quotes in one statement, given column by column (`lines` as JSON text)."""
+    await insert_columns(db, quote, columns)
 
 
 async def get(

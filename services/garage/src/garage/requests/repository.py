@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -11,13 +11,12 @@ from sqlalchemy import Row, and_, extract, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garage.requests.models import RequestStatus, garage_request, request_history
+from guichet_common.db import Database, insert_columns
 
 
-async def insert_requests(session: AsyncSession, values: list[dict[str, Any]]) -> list[Row[Any]]:
-    """Several requests in one statement, returned in the order given."""
-    result = await session.execute(garage_request.insert().returning(garage_request), values)
-    by_id = {row.id: row for row in result.all()}
-    return [by_id[v["id"]] for v in values]
+async def insert_requests(db: Database, columns: Mapping[str, Sequence[Any]]) -> None:
+    """Several requests in one statement, given column by column."""
+    await insert_columns(db, garage_request, columns)
 
 
 async def get_by_number(
@@ -66,23 +65,21 @@ async def add_history(
     actor: str,
     note: str | None = None,
 ) -> None:
-    await add_history_many(
-        session,
-        [
-            {
-                "request_id": request_id,
-                "action": action,
-                "from_status": from_status,
-                "to_status": to_status,
-                "actor": actor,
-                "note": note,
-            }
-        ],
+    await session.execute(
+        request_history.insert().values(
+            request_id=request_id,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            note=note,
+        )
     )
 
 
-async def add_history_many(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
-    await session.execute(request_history.insert(), entries)
+async def add_history_many(db: Database, columns: Mapping[str, Sequence[Any]]) -> None:
+    """Several history lines in one statement, given column by column."""
+    await insert_columns(db, request_history, columns)
 
 
 async def history(session: AsyncSession, request_id: UUID) -> Sequence[Row[Any]]:

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import Row
 
 from garage.db import plumbing
 from garage.deps import PublicGuard, SettingsDep, TeacherDep, intake_of, settings_of
@@ -65,12 +64,12 @@ async def submit_request(
     return JSONResponse(body, status_code=201)
 
 
-def _submitted(settings: GarageSettings, row: Row[Any]) -> dict[str, Any]:
+def _submitted(settings: GarageSettings, submitted: service.Submitted) -> dict[str, Any]:
     """`SubmittedRequest` as JSON, built directly (the public route's hot path)."""
     return {
-        "number": row.number,
-        "status": str(row.status),
-        "tracking_url": service.tracking_url(settings, row),
+        "number": submitted.number,
+        "status": submitted.status.value,
+        "tracking_url": service.tracking_url(settings, submitted),
     }
 
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from garage.requests.models import RequestStatus, ServiceType, Urgency
-from garage.vehicle import normalise_phone, normalise_plate, normalise_vin
+from garage.vehicle import normalise_email, normalise_phone, normalise_plate, normalise_vin
 
 STATUS_LABELS: dict[str, str] = {
     # The sheet's four statuses label the finer states.
@@ -51,7 +51,7 @@ class RequestSubmission(BaseModel):
 
     last_name: str = Field(min_length=1, max_length=100)
     first_name: str = Field(min_length=1, max_length=100)
-    email: EmailStr = Field(max_length=254)
+    email: str = Field(max_length=254, json_schema_extra={"format": "email"})
     phone: str = Field(min_length=1, max_length=30)
     plate: str = Field(min_length=1, max_length=20)
     make: str = Field(min_length=1, max_length=60)
@@ -72,6 +72,11 @@ class RequestSubmission(BaseModel):
     @classmethod
     def _vin(cls, value: str | None) -> str | None:
         return normalise_vin(value) if value else None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return normalise_email(value)
 
     @field_validator("phone")
     @classmethod

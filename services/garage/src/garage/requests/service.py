@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from garage.numbering.repository import take_references
 from garage.planning import repository as planning
 from garage.quotes import repository as quotes
 from garage.quotes.models import QuoteStatus
-from garage.quotes.pricing import lines_from_catalogue, totals
+from garage.quotes.pricing import Totals, lines_from_catalogue, totals
 from garage.requests import repository
 from garage.requests.models import RequestStatus as S
 from garage.requests.schemas import (
@@ -40,6 +41,7 @@ from garage.requests.schemas import (
     TransitionRequest,
 )
 from garage.settings import GarageSettings
+from guichet_common.db import Database
 from guichet_common.events import new_event_id, utcnow
 from guichet_common.http import InvalidInput, NotFound, check_if_match, etag_for
 
@@ -63,12 +65,14 @@ def allowed_actions(status: str) -> list[str]:
     return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
 
 
-def tracking_url(settings: GarageSettings, row: Row[Any]) -> str:
+def tracking_url(settings: GarageSettings, row: Any) -> str:
+    """`row`: a request row, or a `Submitted`."""
     return f"{settings.public_base_url}/garage/suivi/{row.tracking_token}"
 
 
-def event_fields(settings: GarageSettings, row: Row[Any], subject: str) -> dict[str, Any]:
-    """What every request event carries for the notifier."""
+def event_fields(settings: GarageSettings, row: Any, subject: str) -> dict[str, Any]:
+    """What every request event carries for the notifier. `row`: a request row, or a
+    `Submitted`."""
     return {
         "request_id": row.id,
         "request_number": row.number,
@@ -79,106 +83,142 @@ def event_fields(settings: GarageSettings, row: Row[Any], subject: str) -> dict[
     }
 
 
-async def submit(
-    session: AsyncSession, settings: GarageSettings, data: RequestSubmission
-) -> Row[Any]:
-    [row] = await submit_many(session, settings, [data])
-    return row
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """A stored submission: what the confirmation and its event need."""
+
+    id: UUID
+    number: str
+    status: S
+    tracking_token: str
+    email: str
+    first_name: str
+    last_name: str
+
+
+async def submit(db: Database, settings: GarageSettings, data: RequestSubmission) -> Submitted:
+    [submitted] = await submit_many(db, settings, [data])
+    return submitted
 
 
 async def submit_many(
-    session: AsyncSession, settings: GarageSettings, submissions: Sequence[RequestSubmission]
-) -> list[Row[Any]]:
+    db: Database,
+    settings: GarageSettings,
+    submissions: Sequence[RequestSubmission],
+    correlation_ids: Sequence[str | None] | None = None,
+) -> list[Submitted]:
     """Stores requests, drafts their quotes from the catalogue, publishes the submissions.
 
     Numbers come from a per-year counter row locked until commit (gap-free), so they are
     taken after the rows that do not need them (history and quotes: their foreign keys
-    are checked at commit), and for all the submissions of a batch at once.
+    are checked at commit), and for all the submissions of a batch at once. Each
+    submission's event keeps its own correlation id when they are given (a batch gathers
+    several HTTP requests).
     """
     now = utcnow()
     ids = [new_event_id() for _ in submissions]
     await repository.add_history_many(
-        session,
-        [
-            {
-                "request_id": request_id,
-                "action": "submit",
-                "from_status": None,
-                "to_status": S.SUBMITTED,
-                "actor": "client",
-                "note": None,
-            }
-            for request_id in ids
-        ],
+        db,
+        {
+            "request_id": ids,
+            "action": ["submit"] * len(ids),
+            "to_status": [S.SUBMITTED.value] * len(ids),
+            "actor": ["client"] * len(ids),
+        },
     )
-    await quotes.insert_quotes(
-        session,
-        [
-            _draft_quote(settings, request_id, data)
-            for request_id, data in zip(ids, submissions, strict=True)
-        ],
+    drafts = _DraftQuotes(settings)
+    await quotes.insert_quotes(db, drafts.columns(ids, [data.service_type for data in submissions]))
+    numbers = await take_references(db, "DEM", now.year, len(submissions))
+    tokens = [secrets.token_urlsafe(24) for _ in submissions]
+    requests = [data.model_dump(exclude={"consent"}, mode="json") for data in submissions]
+    columns: dict[str, list[Any]] = {name: [r[name] for r in requests] for name in requests[0]}
+    quote_due = now + timedelta(hours=settings.quote_deadline_hours)
+    diagnosis_due = now + timedelta(hours=settings.diagnosis_deadline_hours)
+    await repository.insert_requests(
+        db,
+        {
+            "id": ids,
+            "number": numbers,
+            "status": [S.SUBMITTED.value] * len(ids),
+            **columns,
+            "consent_at": [now] * len(ids),
+            "tracking_token": tokens,
+            "submitted_at": [now] * len(ids),
+            "quote_due_at": [quote_due] * len(ids),
+            "diagnosis_due_at": [diagnosis_due] * len(ids),
+        },
     )
-    numbers = await take_references(session, "DEM", now.year, len(submissions))
-    rows = await repository.insert_requests(
-        session,
-        [
-            {
-                "id": request_id,
-                "number": number,
-                "status": S.SUBMITTED,
-                **data.model_dump(exclude={"consent"}, mode="json"),
-                "consent_at": now,
-                "tracking_token": secrets.token_urlsafe(24),
-                "submitted_at": now,
-                "quote_due_at": now + timedelta(hours=settings.quote_deadline_hours),
-                "diagnosis_due_at": now + timedelta(hours=settings.diagnosis_deadline_hours),
-            }
-            for request_id, number, data in zip(ids, numbers, submissions, strict=True)
-        ],
-    )
+    submitted = [
+        Submitted(
+            id=request_id,
+            number=number,
+            status=S.SUBMITTED,
+            tracking_token=token,
+            email=data.email,
+            first_name=data.first_name,
+            last_name=data.last_name,
+        )
+        for request_id, number, token, data in zip(ids, numbers, tokens, submissions, strict=True)
+    ]
     await outbox.publish_many(
-        session,
+        db,
         [
             (
                 RequestSubmittedV1(
-                    **event_fields(settings, row, "Votre demande au garage pédagogique"),
-                    service_type=row.service_type,
-                    urgency=row.urgency,
-                    plate=row.plate,
-                    make=row.make,
-                    model=row.model,
-                    description=row.description,
-                    submitted_at=row.submitted_at,
+                    **event_fields(settings, request, "Votre demande au garage pédagogique"),
+                    service_type=data["service_type"],
+                    urgency=data["urgency"],
+                    plate=data["plate"],
+                    make=data["make"],
+                    model=data["model"],
+                    description=data["description"],
+                    submitted_at=now,
                 ),
-                row.number,
+                request.number,
             )
-            for row in rows
+            for request, data in zip(submitted, requests, strict=True)
         ],
+        correlation_ids,
     )
-    return rows
+    return submitted
 
 
-def _draft_quote(
-    settings: GarageSettings, request_id: UUID, data: RequestSubmission
-) -> dict[str, Any]:
-    """Version 1 of the quote, from the catalogue line-up of the service type."""
-    lines = lines_from_catalogue(
-        settings.catalogue.get(data.service_type, []), settings.hourly_rate
-    )
-    total = totals(lines, settings.vat_rate)
-    return {
-        "id": new_event_id(),
-        "request_id": request_id,
-        "version": 1,
-        "is_supplement": False,
-        "status": QuoteStatus.DRAFT,
-        "lines": lines,
-        "hourly_rate": settings.hourly_rate,
-        "vat_rate": settings.vat_rate,
-        "total_ht": total.ht,
-        "total_vat": total.vat,
-        "total_ttc": total.ttc,
-    }
+class _DraftQuotes:
+    """Version 1 of each quote, from the catalogue line-up of its service type (priced once
+    per type and batch)."""
+
+    def __init__(self, settings: GarageSettings) -> None:
+        self.settings = settings
+        self._by_type: dict[str, tuple[str, Totals]] = {}
+
+    def _priced(self, service_type: str) -> tuple[str, Totals]:
+        priced = self._by_type.get(service_type)
+        if priced is None:
+            lines = lines_from_catalogue(
+                self.settings.catalogue.get(service_type, []), self.settings.hourly_rate
+            )
+            priced = self._by_type[service_type] = (
+                json.dumps(lines),
+                totals(lines, self.settings.vat_rate),
+            )
+        return priced
+
+    def columns(self, request_ids: list[UUID], service_types: list[str]) -> dict[str, list[Any]]:
+        priced = [self._priced(service_type) for service_type in service_types]
+        count = len(request_ids)
+        return {
+            "id": [new_event_id() for _ in request_ids],
+            "request_id": request_ids,
+            "version": [1] * count,
+            "is_supplement": [False] * count,
+            "status": [QuoteStatus.DRAFT.value] * count,
+            "lines": [lines for lines, _ in priced],
+            "hourly_rate": [self.settings.hourly_rate] * count,
+            "vat_rate": [self.settings.vat_rate] * count,
+            "total_ht": [total.ht for _, total in priced],
+            "total_vat": [total.vat for _, total in priced],
+            "total_ttc": [total.ttc for _, total in priced],
+        }
 
 
 async def get_request(session: AsyncSession, number: str, *, for_update: bool = False) -> Row[Any]:
