@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.selectable import HasCTE
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -80,39 +82,71 @@ async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-_COLUMN_INSERTS: dict[tuple[Table, tuple[str, ...]], Insert] = {}
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """Rows for one table, given column by column; JSON columns take JSON text."""
+
+    table: Table
+    columns: Mapping[str, Sequence[Any]]
+
+    def params(self) -> dict[str, list[Any]]:
+        return {f"{self.table.name}__{name}": list(v) for name, v in self.columns.items()}
 
 
 def _column_insert(table: Table, names: tuple[str, ...]) -> Insert:
-    statement = _COLUMN_INSERTS.get((table, names))
-    if statement is None:
-        columns = [table.c[name] for name in names]
-        # Strings travel as text: a cast to varchar(n) would truncate silently, where the
-        # insert into the column refuses what is too long.
-        arrays = [
-            bindparam(
-                name, type_=ARRAY(Text if isinstance(column.type, JSON | String) else column.type)
-            )
-            for name, column in zip(names, columns, strict=True)
-        ]
-        rows = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
-        values = [
-            cast(rows.c[name], column.type) if isinstance(column.type, JSON) else rows.c[name]
-            for name, column in zip(names, columns, strict=True)
-        ]
-        statement = _COLUMN_INSERTS[(table, names)] = table.insert().from_select(
-            columns, select(*values)
+    """`INSERT … SELECT FROM unnest(arrays)`: one parameter per column whatever the number
+    of rows. The driver encodes arrays in C, where a multi-row VALUES costs Python work
+    per value."""
+    columns = [table.c[name] for name in names]
+    # Strings travel as text: a cast to varchar(n) would truncate silently, where the
+    # insert into the column refuses what is too long.
+    arrays = [
+        bindparam(
+            f"{table.name}__{name}",
+            type_=ARRAY(Text if isinstance(column.type, JSON | String) else column.type),
         )
-    return statement
+        for name, column in zip(names, columns, strict=True)
+    ]
+    given = func.unnest(*arrays).table_valued(*names).render_derived(name="given")
+    values = [
+        cast(given.c[name], column.type) if isinstance(column.type, JSON) else given.c[name]
+        for name, column in zip(names, columns, strict=True)
+    ]
+    return table.insert().from_select(columns, select(*values))
+
+
+_COMPOSED: dict[tuple[Any, ...], Executable] = {}
+
+
+def _writing(statement: Executable | None, rows: Sequence[Rows]) -> Executable:
+    """`statement` (or the first insert) with the other inserts as data-modifying CTEs:
+    one statement, one round trip. Built once per shape."""
+    key = (statement, *((r.table, tuple(r.columns)) for r in rows))
+    composed = _COMPOSED.get(key)
+    if composed is None:
+        inserts = [_column_insert(r.table, tuple(r.columns)) for r in rows]
+        main, ctes = (statement, inserts) if statement is not None else (inserts[0], inserts[1:])
+        assert isinstance(main, HasCTE)
+        composed = _COMPOSED[key] = main.add_cte(
+            *(insert.cte(f"write_{i}") for i, insert in enumerate(ctes))
+        )
+    return composed
+
+
+def _params(params: Mapping[str, Any], rows: Sequence[Rows]) -> dict[str, Any]:
+    merged = dict(params)
+    for batch in rows:
+        merged.update(batch.params())
+    return merged
+
+
+async def insert_rows(db: Database, *rows: Rows) -> None:
+    """Rows of one or several tables in one statement (and one round trip)."""
+    await execute(db, _writing(None, rows), _params({}, rows))
 
 
 async def insert_columns(db: Database, table: Table, columns: Mapping[str, Sequence[Any]]) -> None:
-    """Many rows in one `INSERT … SELECT FROM unnest(arrays)`, given column by column.
-
-    One parameter per column whatever the number of rows: the driver encodes the arrays
-    in C, where a multi-row VALUES costs Python work per value. JSON columns take JSON
-    text (already serialised)."""
-    await execute(db, _column_insert(table, tuple(columns)), columns)
+    await insert_rows(db, Rows(table, columns))
 
 
 # Hot paths (batch writers) drive asyncpg directly: SQLAlchemy's own work per statement and
@@ -140,7 +174,16 @@ async def execute(db: Database, statement: Executable, params: Mapping[str, Any]
         await db.execute(sql, *(params[name] for name in names))
 
 
-async def fetch_scalar(db: Database, statement: Executable, params: Mapping[str, Any]) -> Any:
+async def fetch_scalar(
+    db: Database,
+    statement: Executable,
+    params: Mapping[str, Any],
+    *,
+    writing: Sequence[Rows] = (),
+) -> Any:
+    """The statement's one value; `writing`: rows inserted by the same statement."""
+    if writing:
+        statement, params = _writing(statement, writing), _params(params, writing)
     if isinstance(db, AsyncSession):
         return (await db.execute(statement, dict(params))).scalar_one()
     sql, names = _driver_sql(statement)

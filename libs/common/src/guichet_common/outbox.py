@@ -14,7 +14,7 @@ from prometheus_client import Counter, Gauge
 from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from guichet_common.db import Database, insert_columns, libpq_dsn
+from guichet_common.db import Database, Rows, insert_rows, libpq_dsn
 from guichet_common.events import Envelope, Event, build_envelope, utcnow
 from guichet_common.logging import get_logger
 from guichet_common.messaging import MessageBus, OutgoingMessage
@@ -62,9 +62,19 @@ class Outbox:
         events: Sequence[tuple[Event, str | None]],
         correlation_ids: Sequence[str | None] | None = None,
     ) -> list[Envelope]:
-        """Several (event, subject) pairs in one statement, e.g. a bulk import. Work gathered
-        from several requests gives each event its request's correlation id."""
-        envelopes = [
+        """Several (event, subject) pairs in one statement, e.g. a bulk import."""
+        envelopes = self.envelopes(events, correlation_ids)
+        await self.add(db, envelopes)
+        return envelopes
+
+    def envelopes(
+        self,
+        events: Sequence[tuple[Event, str | None]],
+        correlation_ids: Sequence[str | None] | None = None,
+    ) -> list[Envelope]:
+        """Work gathered from several requests gives each event its request's correlation
+        id (`correlation_ids`, in the order of `events`)."""
+        return [
             build_envelope(
                 service=self.service,
                 event=event,
@@ -73,12 +83,13 @@ class Outbox:
             )
             for index, (event, subject) in enumerate(events)
         ]
-        await self.add(db, envelopes)
-        return envelopes
 
     async def add(self, db: Database, envelopes: Sequence[Envelope]) -> None:
-        await insert_columns(
-            db,
+        await insert_rows(db, self.rows(envelopes))
+
+    def rows(self, envelopes: Sequence[Envelope]) -> Rows:
+        """The outbox rows of these envelopes, to insert with other rows in one statement."""
+        return Rows(
             self.tables.outbox,
             {
                 "id": [envelope.id for envelope in envelopes],

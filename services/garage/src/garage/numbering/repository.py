@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert
 
 from garage.numbering.models import reference_counter
-from guichet_common.db import Database, fetch_scalar
+from guichet_common.db import Database, Rows, fetch_scalar
 
 _TAKE = (
     insert(reference_counter)
@@ -19,11 +21,15 @@ _TAKE = (
 )
 
 
-async def take_references(db: Database, kind: str, year: int, count: int) -> list[str]:
+async def take_references(
+    db: Database, kind: str, year: int, count: int, *, writing: Sequence[Rows] = ()
+) -> list[str]:
     """The next `count` numbers, inside the caller's transaction. The counter row stays
     locked until commit, which serialises writers; a rollback gives the numbers back, so
-    there are no gaps."""
-    last: int = await fetch_scalar(db, _TAKE, {"kind": kind, "year": year, "count": count})
+    there are no gaps. `writing`: rows inserted by the same statement."""
+    last: int = await fetch_scalar(
+        db, _TAKE, {"kind": kind, "year": year, "count": count}, writing=writing
+    )
     return [f"{kind}-{year}-{value:04d}" for value in range(last - count + 1, last + 1)]
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garage.quotes.models import QuoteStatus, quote, quote_link
-from guichet_common.db import Database, insert_columns
+from guichet_common.db import Rows
 
 
 async def insert_quote(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
@@ -19,9 +19,9 @@ async def insert_quote(session: AsyncSession, values: dict[str, Any]) -> Row[Any
     return row
 
 
-async def insert_quotes(db: Database, columns: Mapping[str, Sequence[Any]]) -> None:
-    """Several quotes in one statement, given column by column (`lines` as JSON text)."""
-    await insert_columns(db, quote, columns)
+def quote_rows(columns: Mapping[str, Sequence[Any]]) -> Rows:
+    """New quotes, given column by column (`lines` as JSON text), for `insert_rows`."""
+    return Rows(quote, columns)
 
 
 async def get(

@@ -11,12 +11,12 @@ from sqlalchemy import Row, and_, extract, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garage.requests.models import RequestStatus, garage_request, request_history
-from guichet_common.db import Database, insert_columns
+from guichet_common.db import Rows
 
 
-async def insert_requests(db: Database, columns: Mapping[str, Sequence[Any]]) -> None:
-    """Several requests in one statement, given column by column."""
-    await insert_columns(db, garage_request, columns)
+def request_rows(columns: Mapping[str, Sequence[Any]]) -> Rows:
+    """New requests, given column by column, to insert with `insert_rows`."""
+    return Rows(garage_request, columns)
 
 
 async def get_by_number(
@@ -77,9 +77,9 @@ async def add_history(
     )
 
 
-async def add_history_many(db: Database, columns: Mapping[str, Sequence[Any]]) -> None:
-    """Several history lines in one statement, given column by column."""
-    await insert_columns(db, request_history, columns)
+def history_rows(columns: Mapping[str, Sequence[Any]]) -> Rows:
+    """History lines, given column by column, to insert with `insert_rows`."""
+    return Rows(request_history, columns)
 
 
 async def history(session: AsyncSession, request_id: UUID) -> Sequence[Row[Any]]:

@@ -41,7 +41,7 @@ from garage.requests.schemas import (
     TransitionRequest,
 )
 from garage.settings import GarageSettings
-from guichet_common.db import Database
+from guichet_common.db import Database, insert_rows
 from guichet_common.events import new_event_id, utcnow
 from guichet_common.http import InvalidInput, NotFound, check_if_match, etag_for
 
@@ -107,61 +107,51 @@ async def submit_many(
     submissions: Sequence[RequestSubmission],
     correlation_ids: Sequence[str | None] | None = None,
 ) -> list[Submitted]:
-    """Stores requests, drafts their quotes from the catalogue, publishes the submissions.
+    """Stores requests, drafts their quotes from the catalogue, publishes the submissions,
+    in two statements whatever their number.
 
-    Numbers come from a per-year counter row locked until commit (gap-free), so they are
-    taken after the rows that do not need them (history and quotes: their foreign keys
-    are checked at commit), and for all the submissions of a batch at once. Each
-    submission's event keeps its own correlation id when they are given (a batch gathers
-    several HTTP requests).
+    Numbers come from a per-year counter row locked until commit (gap-free), taken for all
+    the submissions at once by the statement that writes what needs no number (history
+    and quotes: their foreign keys are checked at commit). Each submission's event keeps
+    its own correlation id when they are given (a batch gathers several HTTP requests).
     """
     now = utcnow()
+    count = len(submissions)
     ids = [new_event_id() for _ in submissions]
-    await repository.add_history_many(
+    numbers = await take_references(
         db,
-        {
-            "request_id": ids,
-            "action": ["submit"] * len(ids),
-            "to_status": [S.SUBMITTED.value] * len(ids),
-            "actor": ["client"] * len(ids),
-        },
+        "DEM",
+        now.year,
+        count,
+        writing=[
+            repository.history_rows(
+                {
+                    "request_id": ids,
+                    "action": ["submit"] * count,
+                    "to_status": [S.SUBMITTED.value] * count,
+                    "actor": ["client"] * count,
+                }
+            ),
+            quotes.quote_rows(
+                _DraftQuotes(settings).columns(ids, [data.service_type for data in submissions])
+            ),
+        ],
     )
-    drafts = _DraftQuotes(settings)
-    await quotes.insert_quotes(db, drafts.columns(ids, [data.service_type for data in submissions]))
-    numbers = await take_references(db, "DEM", now.year, len(submissions))
     tokens = [secrets.token_urlsafe(24) for _ in submissions]
     requests = [data.model_dump(exclude={"consent"}, mode="json") for data in submissions]
-    columns: dict[str, list[Any]] = {name: [r[name] for r in requests] for name in requests[0]}
-    quote_due = now + timedelta(hours=settings.quote_deadline_hours)
-    diagnosis_due = now + timedelta(hours=settings.diagnosis_deadline_hours)
-    await repository.insert_requests(
-        db,
-        {
-            "id": ids,
-            "number": numbers,
-            "status": [S.SUBMITTED.value] * len(ids),
-            **columns,
-            "consent_at": [now] * len(ids),
-            "tracking_token": tokens,
-            "submitted_at": [now] * len(ids),
-            "quote_due_at": [quote_due] * len(ids),
-            "diagnosis_due_at": [diagnosis_due] * len(ids),
-        },
-    )
     submitted = [
         Submitted(
             id=request_id,
             number=number,
             status=S.SUBMITTED,
             tracking_token=token,
-            email=data.email,
-            first_name=data.first_name,
-            last_name=data.last_name,
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
         )
-        for request_id, number, token, data in zip(ids, numbers, tokens, submissions, strict=True)
+        for request_id, number, token, data in zip(ids, numbers, tokens, requests, strict=True)
     ]
-    await outbox.publish_many(
-        db,
+    envelopes = outbox.envelopes(
         [
             (
                 RequestSubmittedV1(
@@ -179,6 +169,25 @@ async def submit_many(
             for request, data in zip(submitted, requests, strict=True)
         ],
         correlation_ids,
+    )
+    # The counter lock is now held for one round trip and the commit.
+    await insert_rows(
+        db,
+        repository.request_rows(
+            {
+                "id": ids,
+                "number": numbers,
+                "status": [S.SUBMITTED.value] * count,
+                **{name: [r[name] for r in requests] for name in requests[0]},
+                "consent_at": [now] * count,
+                "tracking_token": tokens,
+                "submitted_at": [now] * count,
+                "quote_due_at": [now + timedelta(hours=settings.quote_deadline_hours)] * count,
+                "diagnosis_due_at": [now + timedelta(hours=settings.diagnosis_deadline_hours)]
+                * count,
+            }
+        ),
+        outbox.rows(envelopes),
     )
     return submitted
 
