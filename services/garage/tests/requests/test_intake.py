@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 from asyncpg.exceptions import NumericValueOutOfRangeError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from garage.requests.intake import SubmissionIntake
 from garage.requests.schemas import RequestSubmission
 from guichet_common.logging import correlation_id_var
+from guichet_common.testing.proxy import TcpProxy
 
 pytestmark = pytest.mark.integration
 
@@ -81,3 +83,35 @@ async def test_a_failed_batch_fails_every_caller_and_stores_nothing(kit: Any) ->
     )
     after = await kit.scalar("SELECT last_value FROM garage.reference_counter WHERE kind='DEM'")
     assert after == before  # no number burnt
+
+
+async def test_a_cut_database_link_fails_the_waiting_then_the_intake_reconnects(
+    kit: Any,
+) -> None:
+    """The writer's connection drops: the submissions in flight fail (nothing stored, no
+    number burnt), and once the database is reachable again the next ones are stored."""
+    target = kit.engine.url
+    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+    await proxy.start()
+    engine = create_async_engine(
+        target.set(host="127.0.0.1", port=proxy.port), pool_pre_ping=True, pool_size=2
+    )
+    intake = SubmissionIntake(engine, kit.settings, idle_seconds=30)
+    data = RequestSubmission.model_validate(kit.submission(last_name="Cut"))
+    try:
+        before = await intake.submit(data)  # the writer now holds its connection
+        proxy.cut()
+        failed = await asyncio.gather(
+            *(intake.submit(data) for _ in range(3)), return_exceptions=True
+        )
+        assert all(isinstance(result, Exception) for result in failed), failed
+        proxy.restore()
+        after = await asyncio.gather(*(intake.submit(data) for _ in range(3)))
+    finally:
+        await intake.close()
+        await engine.dispose()
+        await proxy.close()
+    stored = await kit.scalar("SELECT count(*) FROM garage.garage_request WHERE last_name = 'Cut'")
+    assert stored == 4
+    numbers = sorted(int(row.number.rsplit("-", 1)[1]) for row in [before, *after])
+    assert numbers == list(range(numbers[0], numbers[0] + 4))  # the failed ones burnt none
