@@ -14,7 +14,7 @@ from garage.pages.router import router as pages_router
 from garage.planning.router import router as planning_router
 from garage.quotes.handlers import expire_quotes
 from garage.quotes.router import router as quotes_router
-from garage.requests.handlers import check_deadlines
+from garage.requests.handlers import anonymise_closed_requests, check_deadlines
 from garage.requests.router import router as requests_router
 from garage.settings import GarageSettings
 from garage.subscriptions import subscriptions
@@ -44,6 +44,7 @@ def definition(settings: GarageSettings | None = None) -> ServiceDefinition:
         timers=[
             Timer("garage-deadlines", timedelta(minutes=5), check_deadlines),
             Timer("garage-quote-expiry", timedelta(hours=1), expire_quotes),
+            Timer("garage-retention", timedelta(hours=1), anonymise_closed_requests),
         ],
         extra_setup=lambda app: install(app, settings),
     )

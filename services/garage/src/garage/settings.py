@@ -89,3 +89,6 @@ class GarageSettings(CommonSettings):
     decision_rate_limit: str = "20/minute"  # quote decision posts per client IP
     max_description_chars: int = 4000
     max_body_bytes: int = 32_768
+    # The client's personal data is erased this long after the request closed (CNIL:
+    # three years after the end of the relationship for customer data).
+    personal_data_retention_days: int = 1095

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garage.quotes.models import QuoteStatus, quote, quote_link
@@ -121,4 +121,20 @@ async def get_link(
 async def use_link(session: AsyncSession, token_id: str, now: datetime) -> None:
     await session.execute(
         update(quote_link).where(quote_link.c.token_id == token_id).values(used_at=now)
+    )
+
+
+async def forget_clients(session: AsyncSession, request_ids: list[UUID]) -> None:
+    """Erase the client from these requests' quotes: the decision's name and IP, the PDF
+    (it names the client) and the decision links. The PDF's SHA-256, the lines and the
+    totals stay: what was agreed can still be proven against a copy the client holds."""
+    await session.execute(
+        update(quote)
+        .where(quote.c.request_id.in_(request_ids))
+        .values(decision_name=None, decision_ip=None, document_pdf=None)
+    )
+    await session.execute(
+        delete(quote_link).where(
+            quote_link.c.quote_id.in_(select(quote.c.id).where(quote.c.request_id.in_(request_ids)))
+        )
     )

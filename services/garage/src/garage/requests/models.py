@@ -38,6 +38,18 @@ class RequestStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# Where a request ends: the client's personal data is erased some time after.
+CLOSED_STATUSES = frozenset(
+    {
+        RequestStatus.HANDED_BACK,
+        RequestStatus.ARCHIVED,
+        RequestStatus.REFUSED,
+        RequestStatus.EXPIRED,
+        RequestStatus.CANCELLED,
+    }
+)
+
+
 class ServiceType(StrEnum):
     DIAGNOSTIC = "diagnostic"
     OIL_CHANGE = "oil_change"
@@ -87,8 +99,14 @@ garage_request = Table(
     Column("quoted_at", DateTime(timezone=True)),
     Column("handed_back_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("anonymised_at", DateTime(timezone=True)),  # personal data erased (retention)
     Index("ix_garage_request_status_submitted", "status", "submitted_at", "id"),
     Index("ix_garage_request_submitted", "submitted_at", "id"),
+    Index(
+        "ix_garage_request_not_anonymised",
+        "updated_at",
+        postgresql_where=text("anonymised_at IS NULL"),
+    ),
 )
 
 request_history = Table(

@@ -10,7 +10,12 @@ from uuid import UUID
 from sqlalchemy import Row, and_, extract, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from garage.requests.models import RequestStatus, garage_request, request_history
+from garage.requests.models import (
+    CLOSED_STATUSES,
+    RequestStatus,
+    garage_request,
+    request_history,
+)
 from guichet_common.db import Rows
 
 
@@ -120,6 +125,53 @@ async def list_requests(
         garage_request.c.submitted_at.desc(), garage_request.c.id.desc()
     ).limit(limit)
     return (await session.execute(statement)).all()
+
+
+async def claim_to_anonymise(
+    session: AsyncSession, closed_before: datetime, limit: int = 200
+) -> list[UUID]:
+    """Requests closed before `closed_before` whose client data is still there, locked so
+    concurrent workers skip them."""
+    statement = (
+        select(garage_request.c.id)
+        .where(
+            garage_request.c.anonymised_at.is_(None),
+            garage_request.c.updated_at < closed_before,
+            garage_request.c.status.in_(CLOSED_STATUSES),
+        )
+        .order_by(garage_request.c.updated_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def anonymise(session: AsyncSession, request_ids: list[UUID], now: datetime) -> None:
+    """Erase who the client is: names, contact, plate, VIN, free text, and the tracking
+    link (a new random token nobody holds). What the workshop did stays, for statistics."""
+    await session.execute(
+        update(garage_request)
+        .where(garage_request.c.id.in_(request_ids))
+        .values(
+            last_name="",
+            first_name="",
+            email="",
+            phone="",
+            plate="",
+            vin=None,
+            description="",
+            # 64 random hex digits, from the server's strong random source
+            tracking_token=func.replace(
+                func.concat(func.gen_random_uuid(), func.gen_random_uuid()), "-", ""
+            ),
+            anonymised_at=now,
+        )
+    )
+    await session.execute(
+        update(request_history)
+        .where(request_history.c.request_id.in_(request_ids))
+        .values(note=None)
+    )
 
 
 async def claim_missed_deadlines(

@@ -135,6 +135,9 @@ class RequestDetail(RequestSummary):
     diagnosis_due_at: datetime
     work_done: str | None
     tracking_url: str
+    # Set once the client's personal data was erased (`personal_data_retention_days`
+    # after closing); the fields above are then empty and the tracking link is dead.
+    anonymised_at: datetime | None
     history: list[HistoryEntry]
 
 

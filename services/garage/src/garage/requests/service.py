@@ -429,6 +429,7 @@ async def detail(session: AsyncSession, settings: GarageSettings, row: Row[Any])
         diagnosis_due_at=row.diagnosis_due_at,
         work_done=row.work_done,
         tracking_url=tracking_url(settings, row),
+        anonymised_at=row.anonymised_at,
         history=[
             HistoryEntry(
                 action=e.action,
@@ -507,6 +508,21 @@ async def flag_missed_deadlines(
         )
         flagged += len(rows)
     return flagged
+
+
+async def anonymise_closed_requests(
+    session: AsyncSession, settings: GarageSettings, now: datetime | None = None
+) -> int:
+    """The retention timer: the client's personal data is erased from requests closed for
+    longer than `personal_data_retention_days` (each request once)."""
+    now = now or utcnow()
+    request_ids = await repository.claim_to_anonymise(
+        session, now - timedelta(days=settings.personal_data_retention_days)
+    )
+    if request_ids:
+        await repository.anonymise(session, request_ids, now)
+        await quotes.forget_clients(session, request_ids)
+    return len(request_ids)
 
 
 async def stats(session: AsyncSession) -> RequestStats:
