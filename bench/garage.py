@@ -43,21 +43,6 @@ DATABASE_URL = os.environ.get(
 )
 ROOT = Path(__file__).resolve().parents[1]
 
-BODY = {
-    "last_name": "Martin",
-    "first_name": "Claire",
-    "email": "claire.martin@example.org",
-    "phone": "06 12 34 56 78",
-    "plate": "ab-123-cd",
-    "make": "Renault",
-    "model": "Clio",
-    "vin": "VF1RJA00012345678",
-    "mileage_km": 84500,
-    "service_type": "brakes",
-    "description": "Bruit de frottement au freinage.",
-    "urgency": "medium",
-    "consent": True,
-}
 
 # wrk script: POST the body, print latency percentiles (microseconds) as JSON at the end.
 WRK_SCRIPT = """
@@ -242,13 +227,14 @@ def main() -> None:
         raise SystemExit("install wrk (Debian package `wrk`)")
     if args.quick:
         args.seconds = 8
+    from garage.requests.schemas import SUBMISSION_EXAMPLE
     from guichet_common.db import libpq_dsn
 
     url = asyncio.run(prepare_database())
     try:
         with tempfile.TemporaryDirectory() as tmp:
             script = Path(tmp) / "post.lua"
-            script.write_text(WRK_SCRIPT % json.dumps(BODY))
+            script.write_text(WRK_SCRIPT % json.dumps(SUBMISSION_EXAMPLE))
             baseline = measure("baseline", "/api/baseline/requests", libpq_dsn(url), args, script)
             garage = measure("garage", "/api/garage/requests", url, args, script)
     finally:

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from garage.main import create_app
+from garage.requests.schemas import SUBMISSION_EXAMPLE
 from garage.settings import GarageSettings
 from guichet_common.auth import mint_token
 
@@ -70,23 +71,7 @@ def teacher(settings: GarageSettings) -> dict[str, str]:
 
 
 def submission(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "last_name": "Martin",
-        "first_name": "Claire",
-        "email": "claire.martin@example.org",
-        "phone": "06 12 34 56 78",
-        "plate": "ab-123-cd",
-        "make": "Renault",
-        "model": "Clio",
-        "vin": "VF1RJA00012345678",
-        "mileage_km": 84500,
-        "service_type": "brakes",
-        "description": "Bruit de frottement au freinage.",
-        "urgency": "medium",
-        "consent": True,
-    }
-    body.update(overrides)
-    return body
+    return {**SUBMISSION_EXAMPLE, **overrides}
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -44,10 +44,32 @@ URGENCY_LABELS: dict[str, str] = {
 }
 
 
+# A filled-in form: the contract's example, and what tests and the benchmark send.
+SUBMISSION_EXAMPLE: dict[str, Any] = {
+    "last_name": "Martin",
+    "first_name": "Claire",
+    "email": "claire.martin@example.org",
+    "phone": "06 12 34 56 78",
+    "plate": "ab-123-cd",
+    "make": "Renault",
+    "model": "Clio",
+    "vin": "VF1RJA00012345678",
+    "mileage_km": 84500,
+    "service_type": "brakes",
+    "description": "Bruit de frottement au freinage.",
+    "urgency": "medium",
+    "consent": True,
+}
+
+
 class RequestSubmission(BaseModel):
     """The public form. Bad input names the field; nothing is stored."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        extra="forbid",
+        json_schema_extra={"examples": [SUBMISSION_EXAMPLE]},
+    )
 
     last_name: str = Field(min_length=1, max_length=100)
     first_name: str = Field(min_length=1, max_length=100)
