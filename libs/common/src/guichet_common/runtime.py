@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -129,6 +130,7 @@ def create_service_app(
         app.state.resources = res
         app.state.engine = res.engine
         app.state.session_factory = res.session_factory
+        freeze_startup_heap()
         try:
             yield
         finally:
@@ -239,6 +241,14 @@ class _HealthServer(uvicorn.Server):
         yield
 
 
+def freeze_startup_heap() -> None:
+    """Keep what startup built (modules, models, routes: most of the heap) out of the
+    garbage collector's full passes. Those passes otherwise walk it all every so often
+    under load: a pause of tens of milliseconds at the p99 of a busy API."""
+    gc.collect()
+    gc.freeze()
+
+
 def run_worker(definition: ServiceDefinition) -> None:
     """Entry point of `python -m <service>.worker`: RabbitMQ, health on its own port."""
     settings = definition.settings
@@ -255,6 +265,7 @@ async def _worker_main(definition: ServiceDefinition, amqp_url: str) -> None:
     await bus.connect()
     worker = ServiceWorker(definition, resources, bus)
     await worker.start()
+    freeze_startup_heap()
 
     async def database_ready() -> None:
         await ping(resources.engine)
