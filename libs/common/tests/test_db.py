@@ -6,19 +6,22 @@ import asyncpg
 import pytest
 from sqlalchemy import select
 
-from guichet_common.db import Database, driver_connection, insert_columns, libpq_dsn
+from guichet_common.db import Rows, insert_rows, libpq_dsn
 from guichet_common.testing.bus import BusSchema
 
 pytestmark = pytest.mark.integration
 
 
-def _rows(keys: list[str]) -> dict[str, list[object]]:
-    return {
-        "id": [uuid.uuid4() for _ in keys],
-        "routing_key": [f"test.thing.{key}.v1" for key in keys],
-        "subject": [key if key != "b" else None for key in keys],
-        "envelope": [f'{{"key": "{key}", "n": [1, 2]}}' for key in keys],
-    }
+def _outbox_rows(bus_schema: BusSchema, keys: list[str]) -> Rows:
+    return Rows(
+        bus_schema.tables.outbox,
+        {
+            "id": [uuid.uuid4() for _ in keys],
+            "routing_key": [f"test.thing.{key}.v1" for key in keys],
+            "subject": [key if key != "b" else None for key in keys],
+            "envelope": [f'{{"key": "{key}", "n": [1, 2]}}' for key in keys],
+        },
+    )
 
 
 async def _stored(bus_schema: BusSchema) -> list[tuple[object, ...]]:
@@ -31,39 +34,48 @@ async def _stored(bus_schema: BusSchema) -> list[tuple[object, ...]]:
 
 
 @pytest.mark.parametrize("through", ["session", "asyncpg"])
-async def test_column_inserts_write_the_same_rows_through_a_session_or_asyncpg(
-    bus_schema: BusSchema, through: str
+async def test_rows_of_several_tables_in_one_statement_through_a_session_or_asyncpg(
+    bus_schema: BusSchema, test_database_url: str, through: str
 ) -> None:
-    async with bus_schema.session_factory() as session, session.begin():
-        db: Database = session if through == "session" else await driver_connection(session)
-        await insert_columns(db, bus_schema.tables.outbox, _rows(["a", "b", "c"]))
-    assert await _stored(bus_schema) == [
+    event_id = uuid.uuid4()
+    batches = [
+        _outbox_rows(bus_schema, ["a", "b"]),
+        Rows(bus_schema.effect, {"event_id": [event_id], "handler": ["h"]}),
+        _outbox_rows(bus_schema, ["c"]),  # the same table twice: no parameter clash
+    ]
+    if through == "session":
+        async with bus_schema.session_factory() as session, session.begin():
+            await insert_rows(session, *batches)
+    else:
+        connection = await asyncpg.connect(libpq_dsn(test_database_url))
+        try:
+            async with connection.transaction():
+                await insert_rows(connection, *batches)
+        finally:
+            await connection.close()
+    assert sorted(await _stored(bus_schema), key=lambda row: str(row[0])) == [
         ("test.thing.a.v1", "a", {"key": "a", "n": [1, 2]}),
         ("test.thing.b.v1", None, {"key": "b", "n": [1, 2]}),
         ("test.thing.c.v1", "c", {"key": "c", "n": [1, 2]}),
     ]
-
-
-async def test_the_driver_connection_is_inside_the_sessions_transaction(
-    bus_schema: BusSchema,
-) -> None:
-    async with bus_schema.session_factory() as session:
-        await insert_columns(
-            await driver_connection(session), bus_schema.tables.outbox, _rows(["a"])
-        )
-        await session.rollback()
-    assert await _stored(bus_schema) == []
+    assert await bus_schema.effects() == {event_id: 1}
 
 
 async def test_too_long_strings_are_refused_not_truncated(
     bus_schema: BusSchema, test_database_url: str
 ) -> None:
-    rows = _rows(["a"])
-    rows["routing_key"] = ["x" * 201]  # the column is varchar(200)
+    rows = _outbox_rows(bus_schema, ["a"])
+    too_long = Rows(rows.table, {**rows.columns, "routing_key": ["x" * 201]})  # varchar(200)
     connection = await asyncpg.connect(libpq_dsn(test_database_url))
     try:
         with pytest.raises(asyncpg.StringDataRightTruncationError):
-            await insert_columns(connection, bus_schema.tables.outbox, rows)
+            await insert_rows(connection, too_long)
     finally:
         await connection.close()
     assert await _stored(bus_schema) == []
+
+
+def test_columns_of_unequal_lengths_are_refused(bus_schema: BusSchema) -> None:
+    # unnest() would pad the shorter one with NULLs.
+    with pytest.raises(ValueError, match="unequal"):
+        Rows(bus_schema.effect, {"event_id": [uuid.uuid4(), uuid.uuid4()], "handler": ["h"]})

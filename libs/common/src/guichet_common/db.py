@@ -89,11 +89,16 @@ class Rows:
     table: Table
     columns: Mapping[str, Sequence[Any]]
 
-    def params(self) -> dict[str, list[Any]]:
-        return {f"{self.table.name}__{name}": list(v) for name, v in self.columns.items()}
+    def __post_init__(self) -> None:
+        # unnest() pads shorter arrays with NULLs: unequal columns would insert wrong rows.
+        if len({len(values) for values in self.columns.values()}) > 1:
+            raise ValueError(f"{self.table.name}: columns of unequal lengths")
+        for name in self.columns:
+            if isinstance(self.table.c[name].type, ARRAY):
+                raise TypeError(f"{self.table.name}.{name}: unnest() would flatten an array")
 
 
-def _column_insert(table: Table, names: tuple[str, ...]) -> Insert:
+def _column_insert(table: Table, names: tuple[str, ...], prefix: str) -> Insert:
     """`INSERT … SELECT FROM unnest(arrays)`: one parameter per column whatever the number
     of rows. The driver encodes arrays in C, where a multi-row VALUES costs Python work
     per value."""
@@ -102,7 +107,7 @@ def _column_insert(table: Table, names: tuple[str, ...]) -> Insert:
     # insert into the column refuses what is too long.
     arrays = [
         bindparam(
-            f"{table.name}__{name}",
+            f"{prefix}{name}",
             type_=ARRAY(Text if isinstance(column.type, JSON | String) else column.type),
         )
         for name, column in zip(names, columns, strict=True)
@@ -124,7 +129,9 @@ def _writing(statement: Executable | None, rows: Sequence[Rows]) -> Executable:
     key = (statement, *((r.table, tuple(r.columns)) for r in rows))
     composed = _COMPOSED.get(key)
     if composed is None:
-        inserts = [_column_insert(r.table, tuple(r.columns)) for r in rows]
+        inserts = [
+            _column_insert(r.table, tuple(r.columns), f"rows{i}_") for i, r in enumerate(rows)
+        ]
         main, ctes = (statement, inserts) if statement is not None else (inserts[0], inserts[1:])
         assert isinstance(main, HasCTE)
         composed = _COMPOSED[key] = main.add_cte(
@@ -135,8 +142,8 @@ def _writing(statement: Executable | None, rows: Sequence[Rows]) -> Executable:
 
 def _params(params: Mapping[str, Any], rows: Sequence[Rows]) -> dict[str, Any]:
     merged = dict(params)
-    for batch in rows:
-        merged.update(batch.params())
+    for i, batch in enumerate(rows):
+        merged.update({f"rows{i}_{name}": list(v) for name, v in batch.columns.items()})
     return merged
 
 
@@ -145,13 +152,10 @@ async def insert_rows(db: Database, *rows: Rows) -> None:
     await execute(db, _writing(None, rows), _params({}, rows))
 
 
-async def insert_columns(db: Database, table: Table, columns: Mapping[str, Sequence[Any]]) -> None:
-    await insert_rows(db, Rows(table, columns))
-
-
 # Hot paths (batch writers) drive asyncpg directly: SQLAlchemy's own work per statement and
 # per transaction is several times the driver's. The SQL is still written with Core, and
-# compiled once per statement object for the driver.
+# compiled once per statement object for the driver: statements run this way are built
+# once (module constants, or composed and kept by `_writing`), never per call.
 _DIALECT = AsyncpgDialect()  # type: ignore[no-untyped-call]
 _DRIVER_SQL: dict[int, tuple[Executable, str, list[str]]] = {}
 
@@ -188,16 +192,6 @@ async def fetch_scalar(
         return (await db.execute(statement, dict(params))).scalar_one()
     sql, names = _driver_sql(statement)
     return await db.fetchval(sql, *(params[name] for name in names))
-
-
-async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under the session, inside its transaction."""
-    connection = await session.connection()
-    # SQLAlchemy's adapter sends BEGIN with its first statement: make sure it was sent.
-    await connection.exec_driver_sql("SELECT 1")
-    raw = await connection.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection
-    return driver
 
 
 async def ping(engine: AsyncEngine) -> None:

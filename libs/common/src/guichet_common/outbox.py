@@ -57,13 +57,10 @@ class Outbox:
         return envelope
 
     async def publish_many(
-        self,
-        db: Database,
-        events: Sequence[tuple[Event, str | None]],
-        correlation_ids: Sequence[str | None] | None = None,
+        self, db: Database, events: Sequence[tuple[Event, str | None]]
     ) -> list[Envelope]:
         """Several (event, subject) pairs in one statement, e.g. a bulk import."""
-        envelopes = self.envelopes(events, correlation_ids)
+        envelopes = self.envelopes(events)
         await self.add(db, envelopes)
         return envelopes
 

@@ -1,18 +1,21 @@
-"""Per-IP rate limit of the public endpoints (sliding window counter, in process memory).
+"""Per-client rate limit of the public endpoints (moving window, in process memory).
 
 Each API replica counts on its own: with N replicas a client gets at most N times the limit,
 which is enough against a scripted form flood.
 
-A sliding window counter keeps two counts per client (this window and the one before) and
-weighs the previous one by how much of it the sliding window still covers: constant work
-per hit, no background thread (the `limits` memory storage restarts a timer thread every
-10 ms, which a busy server pays for on every request).
+A client's recent hits are kept in a deque: `limit` hits in any `window` seconds, exactly,
+at constant work per hit and no background thread (the `limits` memory storage restarts a
+timer thread every 10 ms, which a busy server pays for on every request). Clients idle for
+a whole window are dropped as windows pass, so memory follows the clients of the last
+window only.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 
 from fastapi import Request
@@ -25,38 +28,36 @@ class PublicRateLimiter:
         self.limit = item.amount
         self.window = float(item.get_expiry())
         self.clock = clock
-        # client -> (window index, hits in the window before it, hits in it)
-        self._counts: dict[str, tuple[int, int, int]] = {}
-        self._swept = 0
+        self._hits: dict[str, deque[float]] = {}  # client -> times of its hits in the window
+        self._next_sweep = clock() + self.window
 
     def retry_after(self, key: str) -> int | None:
         """None when the hit is allowed (and counted), else seconds until one will be."""
         now = self.clock()
-        index = int(now // self.window)
-        if index > self._swept + 1:
-            self._sweep(index)
-        window_index, previous, current = self._counts.get(key, (index, 0, 0))
-        if window_index == index - 1:
-            previous, current = current, 0
-        elif window_index != index:
-            previous, current = 0, 0
-        elapsed = now - index * self.window
-        overlap = 1.0 - elapsed / self.window  # share of the previous window still covered
-        if previous * overlap + current + 1 <= self.limit:
-            self._counts[key] = (index, previous, current + 1)
-            return None
-        if current + 1 > self.limit or previous == 0:
-            wait = self.window - elapsed  # this window alone is full: until it ends
-        else:
-            # until the previous window's weight has dropped enough for one more hit
-            wait = self.window * (1.0 - (self.limit - 1 - current) / previous) - elapsed
-        return max(1, math.ceil(wait))
+        if now >= self._next_sweep:
+            self._sweep(now)
+        hits = self._hits.get(key)
+        if hits is None:
+            hits = self._hits[key] = deque()
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return max(1, math.ceil(hits[0] + self.window - now))  # the oldest leaves
+        hits.append(now)
+        return None
 
-    def _sweep(self, index: int) -> None:
-        """Forget clients not seen in the last two windows (they count as zero)."""
-        self._counts = {k: v for k, v in self._counts.items() if v[0] >= index - 1}
-        self._swept = index
+    def _sweep(self, now: float) -> None:
+        self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - self.window}
+        self._next_sweep = now + self.window
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address; an IPv6 client is its /64 (one subscriber's network), or it
+    would change address at each request."""
+    host = request.client.host if request.client else "unknown"
+    if ":" in host:
+        try:
+            return str(ipaddress.IPv6Network((host, 64), strict=False))
+        except ValueError:
+            return host
+    return host

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -115,3 +116,34 @@ async def test_a_cut_database_link_fails_the_waiting_then_the_intake_reconnects(
     assert stored == 4
     numbers = sorted(int(row.number.rsplit("-", 1)[1]) for row in [before, *after])
     assert numbers == list(range(numbers[0], numbers[0] + 4))  # the failed ones burnt none
+
+
+async def test_a_connection_killed_while_idle_costs_the_next_batch_nothing(kit: Any) -> None:
+    """The server ends the writer's idle connection (a restart, an idle timeout): the next
+    batch finds it closed before anything was sent and is written on a fresh one."""
+    name = f"intake-{uuid.uuid4().hex[:8]}"
+    engine = create_async_engine(
+        kit.engine.url, pool_size=2, connect_args={"server_settings": {"application_name": name}}
+    )
+    intake = SubmissionIntake(engine, kit.settings, writers=1, idle_seconds=30)
+    data = RequestSubmission.model_validate(kit.submission(last_name="Killed"))
+    try:
+        await intake.submit(data)  # the writer now holds its connection, idle
+        assert (
+            await kit.scalar(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name",
+                name=name,
+            )
+            == 1
+        )
+        await asyncio.sleep(0.2)  # the termination reaches the client
+        rows = await asyncio.gather(*(intake.submit(data) for _ in range(3)))
+    finally:
+        await intake.close()
+        await engine.dispose()
+    assert len({row.number for row in rows}) == 3
+    stored = await kit.scalar(
+        "SELECT count(*) FROM garage.garage_request WHERE last_name = 'Killed'"
+    )
+    assert stored == 4

@@ -70,8 +70,11 @@ async def test_long_closed_requests_lose_their_clients_personal_data(kit: Any) -
         )
         == 0
     )
-    detail = await kit.client.get(f"/api/garage/requests/{number}", headers=kit.teacher)
-    assert detail.json()["anonymised_at"] is not None and detail.json()["email"] == ""
+    detail = (await kit.client.get(f"/api/garage/requests/{number}", headers=kit.teacher)).json()
+    assert detail["anonymised_at"] is not None and detail["email"] == ""
+    # The decision's history line named the client: only "client" is left.
+    assert [e["actor"] for e in detail["history"] if e["action"] == "refuse_quote"] == ["client"]
+    assert "Claire" not in str(detail)
     # Recently closed and still open requests keep everything; a second run erases nothing.
     assert (await _row(kit, recent))["last_name"] == "Recent"
     assert (await _row(kit, still_open))["last_name"] == "Ouvert"

@@ -108,7 +108,7 @@ async def quote_pdf(quote_id: UUID, session: SessionDep, _teacher: TeacherDep) -
     """The issued document, byte for byte the one the client's decision hash refers to."""
     row, _request = await service.get_quote(session, quote_id)
     if row.document_pdf is None:
-        raise NotFound("a draft has no document yet")
+        raise NotFound("no document: a draft, or erased with the client's personal data")
     return Response(row.document_pdf, media_type="application/pdf")
 
 

@@ -2,23 +2,30 @@
 
 Gap-free numbering locks the year's counter row until commit, so submissions one
 transaction each would queue behind each other's commits. The intake writes the
-submissions waiting at that moment in one transaction (one lock, one commit, one
-statement per table); a lone submission is a batch of one. A second writer prepares the
-next batch while the first commits, so the counter lock is not left idle.
+submissions waiting at that moment in one transaction of two statements (one lock, one
+commit); a lone submission is a batch of one. Two writers share what waits: while one
+commits, the other's clients are answered and send more, so neither the database nor
+this process idles.
 
-The writers drive asyncpg directly on a connection held from the engine's pool while
-there is work (and a second after): SQLAlchemy's own cost per transaction and statement
-would be most of a batch's. Like a consumer, the intake is a transaction boundary: it
-commits, the service only writes.
+Each writer drives asyncpg directly on a connection it holds from the engine's pool
+while there is work, and for `idle_seconds` after: SQLAlchemy's own cost per transaction
+and statement would be most of a batch's. Like a consumer, the intake is a transaction
+boundary: it commits, the service only writes.
+
+Faults: a batch whose connection drops before its COMMIT was sent did not happen (the
+server rolls back), so it goes back to the head of the queue once, for a writer on a
+fresh connection. A drop during the COMMIT leaves the outcome unknown: the batch's
+callers get the error (an `Idempotency-Key` makes their retry safe).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass, field
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from garage.requests import service
 from garage.requests.schemas import RequestSubmission
@@ -27,7 +34,19 @@ from guichet_common.logging import correlation_id_var, get_logger
 
 log = get_logger(__name__)
 
-Waiting = tuple[RequestSubmission, str | None, "asyncio.Future[service.Submitted]"]
+
+@dataclass
+class _Waiting:
+    data: RequestSubmission
+    correlation_id: str | None
+    future: asyncio.Future[service.Submitted] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+    requeued: bool = False
+
+
+class _LinkLost(Exception):
+    """The writer's connection is gone; its batch was not committed."""
 
 
 class SubmissionIntake:
@@ -39,92 +58,131 @@ class SubmissionIntake:
         max_batch: int = 64,
         writers: int = 2,
         idle_seconds: float = 1.0,
+        batch_timeout: float = 10.0,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.max_batch = max_batch
         self.writers = writers
         self.idle_seconds = idle_seconds
-        self._waiting: list[Waiting] = []
+        self.batch_timeout = batch_timeout
+        self._waiting: list[_Waiting] = []
         self._arrived = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._free = 0  # writers not writing a batch
+        self._busy = 0  # writers inside a batch
+        self._closing = False
 
     async def submit(self, data: RequestSubmission) -> service.Submitted:
         """The committed request. If its batch fails, every submission in it fails and
         none is stored (one transaction)."""
-        future: asyncio.Future[service.Submitted] = asyncio.get_running_loop().create_future()
-        self._waiting.append((data, correlation_id_var.get(), future))
+        if self._closing:
+            raise RuntimeError("the intake is closed")
+        waiting = _Waiting(data, correlation_id_var.get())
+        self._waiting.append(waiting)
         self._arrived.set()
-        if len(self._tasks) < self.writers:
-            self._free += 1  # from now: it may not run before the first writer takes
-            task = asyncio.create_task(self._write(), name="garage-intake")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return await future
+        self._start_writer()
+        return await waiting.future
 
     async def close(self) -> None:
+        self._closing = True
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        waiting, self._waiting = self._waiting, []
+        _fail(waiting, asyncio.CancelledError())
+
+    def _start_writer(self) -> None:
+        if self._waiting and len(self._tasks) < self.writers and not self._closing:
+            task = asyncio.create_task(self._write(), name="garage-intake")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _write(self) -> None:
         try:
             async with self.engine.connect() as connection:
-                driver: asyncpg.Connection = (
-                    await connection.get_raw_connection()
-                ).driver_connection
                 while await self._has_work():
-                    # Free writers share what waits: while one commits, the other's clients
-                    # are answered and send more, so neither the database nor this process
-                    # idles.
-                    size = min(self.max_batch, -(-len(self._waiting) // self._free))
-                    batch = self._waiting[:size]
-                    del self._waiting[:size]
-                    self._free -= 1
-                    try:
-                        async with driver.transaction():
-                            stored = await service.submit_many(
-                                driver,
-                                self.settings,
-                                [data for data, _, _ in batch],
-                                [correlation_id for _, correlation_id, _ in batch],
-                            )
-                    except BaseException as exc:
-                        _fail(batch, exc)
-                        if driver.is_closed():
-                            await connection.invalidate()
-                        if not isinstance(exc, Exception) or driver.is_closed():
-                            raise
-                    else:
-                        for (_, _, future), submitted in zip(batch, stored, strict=True):
-                            if not future.done():  # the client may have gone
-                                future.set_result(submitted)
-                    finally:
-                        self._free += 1
+                    await self._write_batch(connection)
+        except _LinkLost:
+            pass  # the `finally` starts a writer on a fresh connection if work waits
         except Exception as exc:
             # No connection (the database is away): what waits fails now rather than hangs.
             log.warning("garage intake writer stopped", error=repr(exc))
             waiting, self._waiting = self._waiting, []
             _fail(waiting, exc)
         finally:
-            self._free -= 1
+            # Synchronously, so a submission arriving now finds a free writer slot.
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.discard(task)
+            self._start_writer()
+
+    async def _write_batch(self, connection: AsyncConnection) -> None:
+        driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+        free = len(self._tasks) - self._busy
+        size = min(self.max_batch, -(-len(self._waiting) // max(1, free)))
+        batch, self._waiting = self._waiting[:size], self._waiting[size:]
+        transaction: asyncpg.transaction.Transaction | None = None
+        committing = False
+        self._busy += 1
+        try:
+            async with asyncio.timeout(self.batch_timeout):
+                transaction = driver.transaction()  # refused at once if the link is gone
+                await transaction.start()
+                stored = await service.submit_many(
+                    driver,
+                    self.settings,
+                    [w.data for w in batch],
+                    [w.correlation_id for w in batch],
+                )
+                committing = True
+                await transaction.commit()
+        except BaseException as exc:
+            # Timed out: the link may be half-open, and a query may still be running.
+            lost = driver.is_closed() or isinstance(exc, TimeoutError | OSError)
+            if lost:
+                await connection.invalidate()
+                if not committing and not any(w.requeued for w in batch):
+                    for waiting in batch:
+                        waiting.requeued = True
+                    self._waiting[:0] = batch
+                    raise _LinkLost from exc
+            _fail(batch, exc)
+            if lost:
+                raise _LinkLost from exc
+            if not isinstance(exc, Exception):
+                raise  # cancelled: the intake is closing
+            # The database refused the batch; the link is fine for the next one.
+            if transaction is not None:
+                with contextlib.suppress(asyncpg.InterfaceError):  # never started
+                    await transaction.rollback()
+        else:
+            for waiting, submitted in zip(batch, stored, strict=True):
+                if not waiting.future.done():  # the client may have gone
+                    waiting.future.set_result(submitted)
+        finally:
+            self._busy -= 1
 
     async def _has_work(self) -> bool:
-        """Wait a little for work before giving the connection back."""
-        if not self._waiting:
+        """Work waits; else wait up to `idle_seconds` for some before giving the
+        connection back (another writer may take what woke this one)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.idle_seconds
+        while not self._waiting:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._arrived.wait(), self.idle_seconds)
-        return bool(self._waiting)
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+        return True
 
 
-def _fail(batch: list[Waiting], exc: BaseException) -> None:
-    for _, _, future in batch:
-        if not future.done():
+def _fail(batch: list[_Waiting], exc: BaseException) -> None:
+    for waiting in batch:
+        if not waiting.future.done():
             if isinstance(exc, asyncio.CancelledError):
-                future.cancel()
+                waiting.future.cancel()
             else:
-                future.set_exception(exc)
+                waiting.future.set_exception(exc)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, extract, func, or_, select, tuple_, update
+from sqlalchemy import Row, and_, case, extract, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garage.requests.models import (
@@ -147,8 +147,9 @@ async def claim_to_anonymise(
 
 
 async def anonymise(session: AsyncSession, request_ids: list[UUID], now: datetime) -> None:
-    """Erase who the client is: names, contact, plate, VIN, free text, and the tracking
-    link (a new random token nobody holds). What the workshop did stays, for statistics."""
+    """Erase who the client is: names, contact, plate, VIN, free text, the name a quote
+    decision recorded in the history, and the tracking link (a new random token nobody
+    holds). What the workshop did stays, for statistics."""
     await session.execute(
         update(garage_request)
         .where(garage_request.c.id.in_(request_ids))
@@ -160,17 +161,26 @@ async def anonymise(session: AsyncSession, request_ids: list[UUID], now: datetim
             plate="",
             vin=None,
             description="",
-            # 64 random hex digits, from the server's strong random source
+            # 64 hex digits of two random UUIDs (244 random bits, the server's strong source)
             tracking_token=func.replace(
                 func.concat(func.gen_random_uuid(), func.gen_random_uuid()), "-", ""
             ),
             anonymised_at=now,
+            version=garage_request.c.version + 1,
+            updated_at=now,
         )
     )
     await session.execute(
         update(request_history)
         .where(request_history.c.request_id.in_(request_ids))
-        .values(note=None)
+        .values(
+            note=None,
+            # "client: <name typed on the decision page>"
+            actor=case(
+                (request_history.c.actor.startswith("client:"), "client"),
+                else_=request_history.c.actor,
+            ),
+        )
     )
 
 

@@ -118,6 +118,8 @@ async def submit_many(
     now = utcnow()
     count = len(submissions)
     ids = [new_event_id() for _ in submissions]
+    tokens = [secrets.token_urlsafe(24) for _ in submissions]
+    requests = [data.model_dump(exclude={"consent"}, mode="json") for data in submissions]
     numbers = await take_references(
         db,
         "DEM",
@@ -137,8 +139,6 @@ async def submit_many(
             ),
         ],
     )
-    tokens = [secrets.token_urlsafe(24) for _ in submissions]
-    requests = [data.model_dump(exclude={"consent"}, mode="json") for data in submissions]
     submitted = [
         Submitted(
             id=request_id,
@@ -170,7 +170,8 @@ async def submit_many(
         ],
         correlation_ids,
     )
-    # The counter lock is now held for one round trip and the commit.
+    # From the numbers on, the counter is locked: the events are built, then one round
+    # trip and the commit.
     await insert_rows(
         db,
         repository.request_rows(
