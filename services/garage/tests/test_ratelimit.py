@@ -59,8 +59,15 @@ def test_refusals_are_not_counted_and_idle_clients_are_forgotten() -> None:
         ("203.0.113.7", "203.0.113.7"),
         ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
         ("2001:db8:1:2:bbbb::9", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),  # IPv4 on a dual-stack socket
+        ("::ffff:198.51.100.1", "198.51.100.1"),
     ],
 )
 def test_ipv6_clients_count_by_their_network(host: str, key: str) -> None:
     request: Any = SimpleNamespace(client=SimpleNamespace(host=host))
     assert client_ip(request) == key
+
+
+def test_a_limit_of_zero_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        PublicRateLimiter("0/minute")

@@ -25,6 +25,8 @@ from limits import parse
 class PublicRateLimiter:
     def __init__(self, rule: str, clock: Callable[[], float] = time.monotonic) -> None:
         item = parse(rule)  # "5/minute", "20 per hour"…
+        if item.amount < 1:
+            raise ValueError(f"rate limit {rule!r}: at least one hit per window")
         self.limit = item.amount
         self.window = float(item.get_expiry())
         self.clock = clock
@@ -53,11 +55,15 @@ class PublicRateLimiter:
 
 def client_ip(request: Request) -> str:
     """The client's address; an IPv6 client is its /64 (one subscriber's network), or it
-    would change address at each request."""
+    would change address at each request. An IPv4 client on a dual-stack socket
+    (`::ffff:a.b.c.d`) is its IPv4 address."""
     host = request.client.host if request.client else "unknown"
-    if ":" in host:
-        try:
-            return str(ipaddress.IPv6Network((host, 64), strict=False))
-        except ValueError:
-            return host
-    return host
+    if ":" not in host:
+        return host
+    try:
+        address = ipaddress.IPv6Address(host)
+    except ValueError:
+        return host
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((address, 64), strict=False))

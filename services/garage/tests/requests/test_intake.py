@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from asyncpg.exceptions import NumericValueOutOfRangeError
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from garage.requests.intake import SubmissionIntake
@@ -147,3 +148,37 @@ async def test_a_connection_killed_while_idle_costs_the_next_batch_nothing(kit: 
         "SELECT count(*) FROM garage.garage_request WHERE last_name = 'Killed'"
     )
     assert stored == 4
+
+
+async def test_closing_during_a_batch_stores_nothing_and_leaves_no_open_transaction(
+    kit: Any,
+) -> None:
+    name = f"intake-{uuid.uuid4().hex[:8]}"
+    engine = create_async_engine(
+        kit.engine.url, pool_size=2, connect_args={"server_settings": {"application_name": name}}
+    )
+    intake = SubmissionIntake(engine, kit.settings, writers=1)
+    data = RequestSubmission.model_validate(kit.submission(last_name="Closed"))
+    await kit.submit()  # the year's counter row exists
+    async with kit.engine.connect() as holder:
+        await holder.execute(text("SELECT * FROM garage.reference_counter FOR UPDATE"))
+        pending = asyncio.create_task(intake.submit(data))
+        await asyncio.sleep(0.3)  # the writer waits for the counter lock
+        await intake.close()
+        with pytest.raises(asyncio.CancelledError):
+            await pending
+        await holder.rollback()
+    await asyncio.sleep(0.3)  # the cut-off backend finishes and rolls back
+    try:
+        in_transaction = await kit.scalar(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE application_name = :name AND state LIKE 'idle in transaction%'",
+            name=name,
+        )
+    finally:
+        await engine.dispose()
+    assert in_transaction == 0
+    stored = await kit.scalar(
+        "SELECT count(*) FROM garage.garage_request WHERE last_name = 'Closed'"
+    )
+    assert stored == 0

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from garage.errors import IntakeFull
 from garage.requests import service
 from garage.requests.schemas import RequestSubmission
 from garage.settings import GarageSettings
@@ -59,6 +60,7 @@ class SubmissionIntake:
         writers: int = 2,
         idle_seconds: float = 1.0,
         batch_timeout: float = 10.0,
+        max_waiting: int = 2000,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -66,10 +68,12 @@ class SubmissionIntake:
         self.writers = writers
         self.idle_seconds = idle_seconds
         self.batch_timeout = batch_timeout
+        self.max_waiting = max_waiting
         self._waiting: list[_Waiting] = []
         self._arrived = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._busy = 0  # writers inside a batch
+        self._connected = 0  # writers holding a connection
         self._closing = False
 
     async def submit(self, data: RequestSubmission) -> service.Submitted:
@@ -77,6 +81,8 @@ class SubmissionIntake:
         none is stored (one transaction)."""
         if self._closing:
             raise RuntimeError("the intake is closed")
+        if len(self._waiting) >= self.max_waiting:  # the database cannot keep up
+            raise IntakeFull("the request was not stored")
         waiting = _Waiting(data, correlation_id_var.get())
         self._waiting.append(waiting)
         self._arrived.set()
@@ -100,29 +106,40 @@ class SubmissionIntake:
             task.add_done_callback(self._tasks.discard)
 
     async def _write(self) -> None:
+        connected = False
         try:
             async with self.engine.connect() as connection:
+                connected = True
+                self._connected += 1
                 while await self._has_work():
                     await self._write_batch(connection)
         except _LinkLost:
             pass  # the `finally` starts a writer on a fresh connection if work waits
         except Exception as exc:
-            # No connection (the database is away): what waits fails now rather than hangs.
             log.warning("garage intake writer stopped", error=repr(exc))
-            waiting, self._waiting = self._waiting, []
-            _fail(waiting, exc)
+            if self._connected == (1 if connected else 0):
+                # No writer has a connection (the database is away): what waits fails now
+                # rather than hangs. Otherwise the writer that has one takes it.
+                waiting, self._waiting = self._waiting, []
+                _fail(waiting, exc)
         finally:
+            if connected:
+                self._connected -= 1
             # Synchronously, so a submission arriving now finds a free writer slot.
             task = asyncio.current_task()
             if task is not None:
                 self._tasks.discard(task)
             self._start_writer()
+            self._arrived.set()  # what this writer left is seen by the others
 
     async def _write_batch(self, connection: AsyncConnection) -> None:
         driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
         free = len(self._tasks) - self._busy
         size = min(self.max_batch, -(-len(self._waiting) // max(1, free)))
-        batch, self._waiting = self._waiting[:size], self._waiting[size:]
+        taken, self._waiting = self._waiting[:size], self._waiting[size:]
+        batch = [w for w in taken if not w.future.done()]  # skip clients that have gone
+        if not batch:
+            return
         transaction: asyncpg.transaction.Transaction | None = None
         committing = False
         self._busy += 1
@@ -141,28 +158,42 @@ class SubmissionIntake:
         except BaseException as exc:
             # Timed out: the link may be half-open, and a query may still be running.
             lost = driver.is_closed() or isinstance(exc, TimeoutError | OSError)
+            if lost or not isinstance(exc, Exception):
+                # Never back to the pool with a transaction or a query in flight.
+                await asyncio.shield(connection.invalidate())
             if lost:
-                await connection.invalidate()
-                if not committing and not any(w.requeued for w in batch):
-                    for waiting in batch:
+                if not committing:  # nothing was stored: once more, on a fresh connection
+                    again = [w for w in batch if not w.requeued]
+                    batch = [w for w in batch if w.requeued]  # already had their second try
+                    for waiting in again:
                         waiting.requeued = True
-                    self._waiting[:0] = batch
-                    raise _LinkLost from exc
-            _fail(batch, exc)
-            if lost:
+                    self._waiting[:0] = again
+                _fail(batch, exc)
                 raise _LinkLost from exc
+            _fail(batch, exc)
             if not isinstance(exc, Exception):
                 raise  # cancelled: the intake is closing
             # The database refused the batch; the link is fine for the next one.
-            if transaction is not None:
-                with contextlib.suppress(asyncpg.InterfaceError):  # never started
-                    await transaction.rollback()
+            await self._roll_back(connection, transaction)
         else:
             for waiting, submitted in zip(batch, stored, strict=True):
                 if not waiting.future.done():  # the client may have gone
                     waiting.future.set_result(submitted)
         finally:
             self._busy -= 1
+
+    async def _roll_back(
+        self, connection: AsyncConnection, transaction: asyncpg.transaction.Transaction | None
+    ) -> None:
+        if transaction is None:
+            return
+        try:
+            async with asyncio.timeout(self.batch_timeout):
+                with contextlib.suppress(asyncpg.InterfaceError):  # never started
+                    await transaction.rollback()
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            await asyncio.shield(connection.invalidate())
+            raise _LinkLost from exc
 
     async def _has_work(self) -> bool:
         """Work waits; else wait up to `idle_seconds` for some before giving the
