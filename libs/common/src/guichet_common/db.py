@@ -93,9 +93,6 @@ class Rows:
         # unnest() pads shorter arrays with NULLs: unequal columns would insert wrong rows.
         if len({len(values) for values in self.columns.values()}) > 1:
             raise ValueError(f"{self.table.name}: columns of unequal lengths")
-        for name in self.columns:
-            if isinstance(self.table.c[name].type, ARRAY):
-                raise TypeError(f"{self.table.name}.{name}: unnest() would flatten an array")
 
 
 def _column_insert(table: Table, names: tuple[str, ...], prefix: str) -> Insert:
@@ -103,6 +100,9 @@ def _column_insert(table: Table, names: tuple[str, ...], prefix: str) -> Insert:
     of rows. The driver encodes arrays in C, where a multi-row VALUES costs Python work
     per value."""
     columns = [table.c[name] for name in names]
+    for column in columns:
+        if isinstance(column.type, ARRAY):
+            raise TypeError(f"{table.name}.{column.name}: unnest() would flatten an array")
     # Strings travel as text: a cast to varchar(n) would truncate silently, where the
     # insert into the column refuses what is too long.
     arrays = [

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from guichet_common.settings import CommonSettings
 
 
 class CatalogueLine(BaseModel):
+    model_config = ConfigDict(frozen=True)  # hashable: drafts are priced once per line-up
+
     kind: str  # labour | part | fee
     label: str
     quantity: Decimal

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -40,7 +42,7 @@ from garage.requests.schemas import (
     RequestSummary,
     TransitionRequest,
 )
-from garage.settings import GarageSettings
+from garage.settings import CatalogueLine, GarageSettings
 from guichet_common.db import Database, insert_rows
 from guichet_common.events import new_event_id, utcnow
 from guichet_common.http import InvalidInput, NotFound, check_if_match, etag_for
@@ -135,7 +137,7 @@ async def submit_many(
                 }
             ),
             quotes.quote_rows(
-                _DraftQuotes(settings).columns(ids, [data.service_type for data in submissions])
+                _draft_quotes(settings, ids, [data.service_type for data in submissions])
             ),
         ],
     )
@@ -193,42 +195,41 @@ async def submit_many(
     return submitted
 
 
-class _DraftQuotes:
-    """Version 1 of each quote, from the catalogue line-up of its service type (priced once
-    per type and batch)."""
+def _draft_quotes(
+    settings: GarageSettings, request_ids: list[UUID], service_types: list[str]
+) -> dict[str, list[Any]]:
+    """Version 1 of each quote, from the catalogue line-up of its service type."""
+    priced = [
+        _priced_draft(
+            tuple(settings.catalogue.get(service_type, ())),
+            settings.hourly_rate,
+            settings.vat_rate,
+        )
+        for service_type in service_types
+    ]
+    count = len(request_ids)
+    return {
+        "id": [new_event_id() for _ in request_ids],
+        "request_id": request_ids,
+        "version": [1] * count,
+        "is_supplement": [False] * count,
+        "status": [QuoteStatus.DRAFT.value] * count,
+        "lines": [lines for lines, _ in priced],
+        "hourly_rate": [settings.hourly_rate] * count,
+        "vat_rate": [settings.vat_rate] * count,
+        "total_ht": [total.ht for _, total in priced],
+        "total_vat": [total.vat for _, total in priced],
+        "total_ttc": [total.ttc for _, total in priced],
+    }
 
-    def __init__(self, settings: GarageSettings) -> None:
-        self.settings = settings
-        self._by_type: dict[str, tuple[str, Totals]] = {}
 
-    def _priced(self, service_type: str) -> tuple[str, Totals]:
-        priced = self._by_type.get(service_type)
-        if priced is None:
-            lines = lines_from_catalogue(
-                self.settings.catalogue.get(service_type, []), self.settings.hourly_rate
-            )
-            priced = self._by_type[service_type] = (
-                json.dumps(lines),
-                totals(lines, self.settings.vat_rate),
-            )
-        return priced
-
-    def columns(self, request_ids: list[UUID], service_types: list[str]) -> dict[str, list[Any]]:
-        priced = [self._priced(service_type) for service_type in service_types]
-        count = len(request_ids)
-        return {
-            "id": [new_event_id() for _ in request_ids],
-            "request_id": request_ids,
-            "version": [1] * count,
-            "is_supplement": [False] * count,
-            "status": [QuoteStatus.DRAFT.value] * count,
-            "lines": [lines for lines, _ in priced],
-            "hourly_rate": [self.settings.hourly_rate] * count,
-            "vat_rate": [self.settings.vat_rate] * count,
-            "total_ht": [total.ht for _, total in priced],
-            "total_vat": [total.vat for _, total in priced],
-            "total_ttc": [total.ttc for _, total in priced],
-        }
+@functools.cache
+def _priced_draft(
+    catalogue: tuple[CatalogueLine, ...], hourly_rate: Decimal, vat_rate: Decimal
+) -> tuple[str, Totals]:
+    """A line-up's stored lines (JSON) and totals, priced once per line-up and rates."""
+    lines = lines_from_catalogue(catalogue, hourly_rate)
+    return json.dumps(lines), totals(lines, vat_rate)
 
 
 async def get_request(session: AsyncSession, number: str, *, for_update: bool = False) -> Row[Any]:
