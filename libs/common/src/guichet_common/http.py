@@ -21,9 +21,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uuid_utils import uuid7
 
 from guichet_common.db import unit_of_work
-from guichet_common.events import new_event_id
 from guichet_common.logging import correlation_id_var, get_logger
 from guichet_common.tables import PlumbingTables
 
@@ -144,13 +144,14 @@ class CorrelationIdMiddleware:
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
+        self._timers: dict[tuple[str, int], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(CORRELATION_HEADER.encode())
-        cid = incoming.decode("latin-1")[:100] if incoming else str(new_event_id())
+        cid = incoming.decode("latin-1")[:100] if incoming else str(uuid7())
         token = correlation_id_var.set(cid)
         started = time.perf_counter()
         status = 500
@@ -183,9 +184,11 @@ class CorrelationIdMiddleware:
             )
             await response(scope, receive, send_with_id)
         finally:
-            HTTP_SECONDS.labels(self.service, scope["method"], str(status)).observe(
-                time.perf_counter() - started
-            )
+            key = (scope["method"], status)
+            timer = self._timers.get(key)
+            if timer is None:  # labels() looks up under a lock: once per method and status
+                timer = self._timers[key] = HTTP_SECONDS.labels(self.service, key[0], str(status))
+            timer.observe(time.perf_counter() - started)
             correlation_id_var.reset(token)
 
 

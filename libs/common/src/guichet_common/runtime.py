@@ -159,10 +159,11 @@ def create_service_app(
         if bus is None or not await bus.ready():
             raise ConnectionError("message bus not connected")
 
-    app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
-    app.include_router(api_keys_router(definition.tables), prefix=definition.api_prefix)
+    # Routes are matched in order: the service's own first, as they take the traffic.
     for router in definition.routers:
         app.include_router(router, prefix=definition.api_prefix)
+    app.include_router(api_keys_router(definition.tables), prefix=definition.api_prefix)
+    app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
     for router in definition.page_routers:
         app.include_router(router, include_in_schema=False)
     if definition.extra_setup is not None:
