@@ -31,18 +31,25 @@ router = APIRouter(tags=["requests"])
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
+# The public route reads this header itself: FastAPI's machinery for a declared parameter
+# costs the hot path about 5 % of its time. Documented as FastAPI documents one.
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": "idempotency-key",
+    "in": "header",
+    "required": False,
+    "schema": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Idempotency-Key"},
+}
+
+
 @router.post(
     "/requests",
     status_code=201,
     response_model=SubmittedRequest,
     responses={422: PROBLEM, 429: PROBLEM, 413: PROBLEM},
     dependencies=[PublicGuard],
+    openapi_extra={"parameters": [IDEMPOTENCY_KEY_PARAMETER]},
 )
-async def submit_request(
-    data: RequestSubmission,
-    request: Request,
-    idempotency_key: Annotated[str | None, Header()] = None,
-) -> Any:
+async def submit_request(data: RequestSubmission, request: Request) -> Any:
     """Public (no auth): a client's request, as the form sends it. Rate-limited per IP.
 
     With an `Idempotency-Key` the request is stored in the same transaction as the key;
@@ -50,6 +57,7 @@ async def submit_request(
     # No session, settings or intake dependency: the batched path needs no session, and
     # each dependency costs the hot path its resolution.
     settings = settings_of(request)
+    idempotency_key = request.headers.get("idempotency-key")
     if idempotency_key is None:
         row = await intake_of(request).submit(data)
         return JSONResponse(_submitted(settings, row), status_code=201)
