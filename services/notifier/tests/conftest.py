@@ -20,10 +20,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_common.auth import mint_token
-from guichet_common.db import SessionFactory, make_session_factory
+from guichet_common.db import SessionFactory, make_session_factory, unit_of_work
 from guichet_common.events import Envelope as EventEnvelope
 from guichet_common.events import new_event_id
 from guichet_common.runtime import Resources
+from notifier.deliveries import service as deliveries_service
 from notifier.main import create_app
 from notifier.sending.service import Sender
 from notifier.settings import NotifierSettings
@@ -234,6 +235,12 @@ def envelope(
         time=datetime.now(UTC),
         data=data,
     )
+
+
+async def ingest(factory: SessionFactory, settings: NotifierSettings, event: EventEnvelope) -> None:
+    """An event through the notifier's rules, as its consumer takes it."""
+    async with unit_of_work(factory) as session:
+        await deliveries_service.ingest_event(session, event, settings, event.time)
 
 
 @dataclass

@@ -12,20 +12,14 @@ from guichet_common.inbox import InboxHandler
 from guichet_common.testing.proxy import TcpProxy
 from notifier.db import plumbing
 from notifier.deliveries import repository
-from notifier.deliveries import service as deliveries_service
 from notifier.deliveries.models import delivery, delivery_attempt
 from notifier.rules.catalogue import SAMPLES
 from notifier.settings import NotifierSettings
 from notifier.subscriptions import build_subscriptions
 
-from ..conftest import TEACHERS, Api, FakeClock, HttpReceiver, SmtpServer, envelope
+from ..conftest import TEACHERS, Api, FakeClock, HttpReceiver, SmtpServer, envelope, ingest
 
 pytestmark = pytest.mark.integration
-
-
-async def ingest(factory: SessionFactory, settings: NotifierSettings, event: Envelope) -> None:
-    async with unit_of_work(factory) as session:
-        await deliveries_service.ingest_event(session, event, settings, event.time)
 
 
 async def deliveries(factory: SessionFactory) -> list[Any]:

@@ -9,17 +9,16 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
-from guichet_common.db import SessionFactory, unit_of_work
+from guichet_common.db import SessionFactory
 from guichet_common.events import Envelope
 from notifier.db import plumbing
-from notifier.deliveries import service as deliveries_service
 from notifier.deliveries.models import delivery, delivery_attempt
 from notifier.rules.catalogue import SAMPLES
 from notifier.sending.service import WEBHOOK_RETRY_SCHEDULE, default_jitter
 from notifier.settings import NotifierSettings
 from notifier.webhooks.signing import sign
 
-from ..conftest import Api, FakeClock, HttpReceiver, SmtpServer, envelope
+from ..conftest import Api, FakeClock, HttpReceiver, SmtpServer, envelope, ingest
 
 pytestmark = pytest.mark.integration
 
@@ -49,11 +48,6 @@ async def create_endpoint(api: Api, url: str, **extra: Any) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-async def ingest(factory: SessionFactory, settings: NotifierSettings, event: Envelope) -> None:
-    async with unit_of_work(factory) as session:
-        await deliveries_service.ingest_event(session, event, settings, event.time)
 
 
 async def webhook_rows(factory: SessionFactory) -> list[Any]:
