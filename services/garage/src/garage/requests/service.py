@@ -199,14 +199,16 @@ def _draft_quotes(
     settings: GarageSettings, request_ids: list[UUID], service_types: list[str]
 ) -> dict[str, list[Any]]:
     """Version 1 of each quote, from the catalogue line-up of its service type."""
-    priced = [
-        _priced_draft(
+    # Looked up once per service type of the batch: the cache key hashes the whole line-up.
+    by_type = {
+        service_type: _priced_draft(
             tuple(settings.catalogue.get(service_type, ())),
             settings.hourly_rate,
             settings.vat_rate,
         )
-        for service_type in service_types
-    ]
+        for service_type in set(service_types)
+    }
+    priced = [by_type[service_type] for service_type in service_types]
     count = len(request_ids)
     return {
         "id": [new_event_id() for _ in request_ids],
