@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_common.events import Envelope
 from guichet_common.inbox import InboxHandler, Subscription
-from guichet_common.messaging import RabbitBus
+from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.outbox import OutboxRelay
 from guichet_common.settings import asyncpg_url
 from guichet_common.testing.bus import ThingHappenedV1, create_bus_schema

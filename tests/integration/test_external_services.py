@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_common.db import make_session_factory, unit_of_work
 from guichet_common.events import Event
-from guichet_common.messaging import EVENTS_EXCHANGE
+from guichet_common.messaging.topology import EVENTS_EXCHANGE
 from guichet_common.testing.plugin import alembic_upgrade
 from ticketing.events import outbox
 

@@ -14,7 +14,7 @@ from guichet.allinone import InProcessBusState
 from guichet_common.db import schema_metadata
 from guichet_common.events import EventRegistry, utcnow
 from guichet_common.inbox import InboxHandler, Subscription, claim
-from guichet_common.messaging import InProcessBus
+from guichet_common.messaging.inprocess import InProcessBus
 from guichet_common.outbox import OutboxRelay
 from guichet_common.runtime import Resources, ServiceDefinition
 from guichet_common.settings import CommonSettings

@@ -13,7 +13,7 @@ import pytest
 
 from guichet_common.dlq import inspect
 from guichet_common.inbox import InboxHandler, Subscription
-from guichet_common.messaging import RabbitBus
+from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.outbox import OutboxRelay
 from guichet_common.testing.bus import BusSchema, ThingHappenedV1, wait_for
 

@@ -16,7 +16,8 @@ from guichet.ops import ops_router
 from guichet_common.auth import JwtVerifier
 from guichet_common.events import Envelope, build_envelope
 from guichet_common.http import install_problem_handlers
-from guichet_common.messaging import InProcessBus, OutgoingMessage, QueueSpec
+from guichet_common.messaging.bus import OutgoingMessage, QueueSpec
+from guichet_common.messaging.inprocess import InProcessBus
 from guichet_common.testing.bus import ThingHappenedV1, wait_for
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_common.inbox import InboxHandler, Subscription
-from guichet_common.messaging import RabbitBus
+from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.testing.bus import ThingHappenedV1, create_bus_schema
 
 

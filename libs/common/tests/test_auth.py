@@ -13,14 +13,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, FastAPI
 
-from guichet_common.auth import (
-    JwtVerifier,
-    Principal,
-    create_api_key,
-    mint_token,
-    require_roles,
-    verify_api_key,
-)
+from guichet_common.apikeys import service as api_keys
+from guichet_common.auth import JwtVerifier, Principal, mint_token, require_roles
 from guichet_common.http import Unauthorized, install_problem_handlers
 from guichet_common.testing.bus import BusSchema
 
@@ -132,15 +126,32 @@ async def test_require_roles_dependency() -> None:
             assert ok.status_code == 200 and ok.json() == {"sub": role}
 
 
+async def test_sites_claim_limits_a_person_to_some_sites() -> None:
+    verifier = JwtVerifier(secret=SECRET, jwks_url=None, issuer="guichet")
+    principal = await verifier.verify(
+        mint_token(SECRET, subject="principal", roles=["requester"], sites=["0450001A"])
+    )
+    assert principal.sites == frozenset({"0450001A"})
+    everyone = await verifier.verify(mint_token(SECRET, subject="dsi", roles=["technician"]))
+    assert everyone.sites is None, "no claim: every site"
+
+
 async def test_api_keys_are_hashed_scoped_and_revocable(bus_schema: BusSchema) -> None:
     tables = bus_schema.tables
     async with bus_schema.session_factory() as session, session.begin():
-        key = await create_api_key(session, tables, name="imaging agent", scopes=["imaging:agent"])
+        new = await api_keys.create(
+            session,
+            tables,
+            service="testsvc",
+            name="imaging agent",
+            scopes=["testsvc:agent"],
+            sites=["0450001A"],
+        )
         stored = (await session.execute(tables.api_key.select())).one()
-        assert key.plaintext.split("_")[-1] not in str(stored)
-        principal = await verify_api_key(session, tables, key.plaintext)
-        assert principal is not None and principal.scopes == {"imaging:agent"}
-        assert await verify_api_key(session, tables, key.plaintext + "x") is None
-        assert await verify_api_key(session, tables, "garbage") is None
+        assert new.plaintext.split("_")[-1] not in str(stored)
+        key = await api_keys.verify(session, tables, new.plaintext)
+        assert key is not None and key.scopes == ["testsvc:agent"] and key.sites == ["0450001A"]
+        assert await api_keys.verify(session, tables, new.plaintext + "x") is None
+        assert await api_keys.verify(session, tables, "garbage") is None
         await session.execute(tables.api_key.update().values(revoked_at=stored.created_at))
-        assert await verify_api_key(session, tables, key.plaintext) is None
+        assert await api_keys.verify(session, tables, new.plaintext) is None

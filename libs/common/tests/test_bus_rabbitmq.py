@@ -22,7 +22,9 @@ from guichet_common.db import make_session_factory
 from guichet_common.dlq import inspect
 from guichet_common.events import build_envelope
 from guichet_common.inbox import InboxHandler, Subscription
-from guichet_common.messaging import EVENTS_EXCHANGE, OutgoingMessage, RabbitBus
+from guichet_common.messaging.bus import OutgoingMessage
+from guichet_common.messaging.rabbitmq import RabbitBus
+from guichet_common.messaging.topology import EVENTS_EXCHANGE
 from guichet_common.outbox import OutboxRelay
 from guichet_common.testing.bus import BusSchema, ThingHappenedV1, wait_for
 from guichet_common.testing.proxy import TcpProxy

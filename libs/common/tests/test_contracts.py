@@ -8,7 +8,7 @@ from guichet_common.db import schema_metadata
 from guichet_common.events import Event, EventRegistry
 from guichet_common.inbox import Subscription
 from guichet_common.outbox import Outbox
-from guichet_common.runtime import ServiceDefinition
+from guichet_common.runtime import ServiceDefinition, no_state
 from guichet_common.settings import CommonSettings
 from guichet_common.tables import define_plumbing_tables
 
@@ -53,7 +53,7 @@ def test_payload_compatibility_rules() -> None:
 
 def definition(
     name: str, published: list[type[Event]], consumed: list[type[Event]]
-) -> ServiceDefinition:
+) -> ServiceDefinition[CommonSettings, None]:
     metadata = schema_metadata(name)
     tables = define_plumbing_tables(metadata)
     registry = EventRegistry()
@@ -75,6 +75,7 @@ def definition(
         tables=tables,
         outbox=Outbox(name, tables),
         published=registry,
+        lifespan=no_state,
         subscriptions=[subscription] if consumed else [],
     )
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -11,20 +10,13 @@ from pydantic import BaseModel, Field
 from guichet_common.http import (
     Conflict,
     CorrelationIdMiddleware,
-    IdempotencyKeyReused,
-    IdempotentRequestInProgress,
-    InvalidInput,
     PreconditionFailed,
     PreconditionRequired,
-    begin_idempotent,
     check_if_match,
-    decode_cursor,
-    encode_cursor,
     etag_for,
     install_problem_handlers,
 )
 from guichet_common.logging import correlation_id_var
-from guichet_common.testing.bus import BusSchema
 
 
 class Plate(BaseModel):
@@ -94,15 +86,6 @@ async def test_correlation_id_is_echoed_and_visible_to_handlers(client: httpx.As
     assert len(minted.headers["x-correlation-id"]) == 36
 
 
-def test_cursor_round_trip_and_tampering() -> None:
-    cursor = encode_cursor(["2026-01-01T00:00:00+00:00", 42])
-    assert decode_cursor(cursor, 2) == ["2026-01-01T00:00:00+00:00", 42]
-    with pytest.raises(InvalidInput):
-        decode_cursor(cursor, 3)
-    with pytest.raises(InvalidInput):
-        decode_cursor("%%%", 2)
-
-
 def test_if_match() -> None:
     check_if_match(etag_for(3), 3)
     check_if_match('W/"3", "4"', 4)
@@ -110,54 +93,3 @@ def test_if_match() -> None:
         check_if_match(etag_for(2), 3)
     with pytest.raises(PreconditionRequired):
         check_if_match(None, 3)
-
-
-async def test_idempotency_key_replays_the_first_response(bus_schema: BusSchema) -> None:
-    tables, factory = bus_schema.tables, bus_schema.session_factory
-    payload = {"plate": "AB-123-CD"}
-    async with factory() as first, first.begin():
-        request = await begin_idempotent(first, tables, "cars", "key-1", payload)
-        assert request.replay is None
-        await request.complete(
-            first,
-            201,
-            {"number": "DEM-2026-0001"},
-            headers={"ETag": '"1"', "Location": "/requests/DEM-2026-0001"},
-        )
-
-    async with factory() as again, again.begin():
-        replay = (await begin_idempotent(again, tables, "cars", "key-1", payload)).replay
-        assert replay is not None and replay.status_code == 201
-        assert replay.body == b'{"number":"DEM-2026-0001"}'
-        assert replay.headers["etag"] == '"1"'
-        assert replay.headers["location"] == "/requests/DEM-2026-0001"
-        assert replay.headers["idempotent-replayed"] == "true"
-        other_client = await begin_idempotent(
-            again, tables, "cars", "key-1", payload, owner="someone-else"
-        )
-        assert other_client.replay is None, "another client's key is not ours to replay"
-        with pytest.raises(IdempotencyKeyReused):
-            await begin_idempotent(again, tables, "cars", "key-1", {"plate": "other"})
-
-
-async def test_concurrent_twin_waits_and_gets_the_first_response(bus_schema: BusSchema) -> None:
-    tables, factory = bus_schema.tables, bus_schema.session_factory
-    async with factory() as first, first.begin():
-        request = await begin_idempotent(first, tables, "cars", "key-2", {})
-        twin_session = factory()
-        async with twin_session, twin_session.begin():
-            twin = asyncio.create_task(begin_idempotent(twin_session, tables, "cars", "key-2", {}))
-            await asyncio.sleep(0.3)
-            assert not twin.done(), "the twin must wait for the first request's transaction"
-            await request.complete(first, 201, {"id": 1})
-            await first.commit()
-            replay = (await twin).replay
-            assert replay is not None and replay.body == b'{"id":1}'
-
-
-async def test_a_claimed_key_without_response_is_in_progress(bus_schema: BusSchema) -> None:
-    async with bus_schema.session_factory() as first, first.begin():
-        await begin_idempotent(first, bus_schema.tables, "cars", "key-3", {})
-    async with bus_schema.session_factory() as again, again.begin():
-        with pytest.raises(IdempotentRequestInProgress):
-            await begin_idempotent(again, bus_schema.tables, "cars", "key-3", {})

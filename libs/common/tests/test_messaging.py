@@ -7,17 +7,16 @@ import asyncio
 import pytest
 
 from guichet_common.events import Envelope, build_envelope
-from guichet_common.messaging import (
+from guichet_common.messaging.bus import OutgoingMessage, QueueSpec
+from guichet_common.messaging.dispatch import (
     Ack,
-    InProcessBus,
-    OutgoingMessage,
     Park,
     PermanentError,
-    QueueSpec,
     Retry,
     dispatch,
     topic_matches,
 )
+from guichet_common.messaging.inprocess import InProcessBus
 from guichet_common.testing.bus import ThingHappenedV1, wait_for
 
 

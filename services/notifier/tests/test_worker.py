@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_common.db import SessionFactory
-from guichet_common.messaging import OutgoingMessage, RabbitBus
+from guichet_common.messaging.bus import OutgoingMessage
+from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.runtime import Resources, ServiceWorker
 from guichet_common.testing.bus import wait_for
 from notifier.main import definition

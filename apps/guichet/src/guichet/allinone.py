@@ -22,7 +22,9 @@ from guichet_common.db import ping, unit_of_work
 from guichet_common.events import utcnow
 from guichet_common.http import CorrelationIdMiddleware, health_router, install_problem_handlers
 from guichet_common.logging import get_logger
-from guichet_common.messaging import InProcessBus, MessageBus, PendingMessage, RabbitBus
+from guichet_common.messaging.bus import MessageBus
+from guichet_common.messaging.inprocess import InProcessBus, PendingMessage
+from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.outbox import republish_since
 from guichet_common.runtime import Resources, ServiceDefinition, ServiceWorker
 

@@ -130,7 +130,7 @@ def migrate_command(
     asyncio.run(migrate(_database_url(settings), entries))
     typer.echo(f"migrated: {', '.join(e.name for e in entries)}")
     if settings.amqp_url:
-        from guichet_common.messaging import declare_queues
+        from guichet_common.messaging.topology import declare_queues
 
         specs = [spec for entry in entries for spec in entry.definition().queue_specs()]
         asyncio.run(declare_queues(settings.amqp_url, specs))

@@ -11,7 +11,9 @@ from pydantic import BaseModel
 from guichet_common.auth import Principal, Role, require_roles
 from guichet_common.dlq import DeadLetterQueue, inspect, inspect_in_process, replay
 from guichet_common.http import NotFound
-from guichet_common.messaging import InProcessBus, MessageBus, RabbitBus
+from guichet_common.messaging.bus import MessageBus
+from guichet_common.messaging.inprocess import InProcessBus
+from guichet_common.messaging.rabbitmq import RabbitBus
 
 Ops = Annotated[Principal, Depends(require_roles(Role.OPS))]
 

@@ -1,29 +1,22 @@
-"""Bearer JWT (HS256 secret or RS256 from a JWKS URL), roles, and hashed, scoped API keys."""
+"""Who calls: people with a bearer JWT (HS256 secret or RS256 from a JWKS URL) and their
+roles, or machine clients with a scoped API key; and the dependencies endpoints declare."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import jwt
 from fastapi import Request
-from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet_common.db import unit_of_work
+from guichet_common.apikeys import service as api_keys
 from guichet_common.events import utcnow
-from guichet_common.http import Forbidden, Unauthorized
+from guichet_common.http import Forbidden, SessionDep, Unauthorized
 from guichet_common.settings import CommonSettings
-from guichet_common.tables import PlumbingTables
-
-API_KEY_PREFIX = "gk"
 
 
 class Role(StrEnum):
@@ -39,7 +32,10 @@ class Role(StrEnum):
 class Principal:
     subject: str
     roles: frozenset[str] = frozenset()
-    scopes: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()  # API keys only
+    # The site codes the caller covers (the token's `sites` claim, a key's sites); None:
+    # every site (department staff).
+    sites: frozenset[str] | None = None
     name: str | None = None
     claims: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -55,6 +51,7 @@ def mint_token(
     ttl: timedelta = timedelta(hours=12),
     issuer: str = "guichet",
     name: str | None = None,
+    sites: list[str] | None = None,
 ) -> str:
     unknown = set(roles) - {r.value for r in Role}
     if unknown:
@@ -69,6 +66,8 @@ def mint_token(
     }
     if name:
         claims["name"] = name
+    if sites is not None:
+        claims["sites"] = sites
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -126,96 +125,48 @@ class JwtVerifier:
         # client; never the IdP's realm-wide roles, whose `admin` is not ours.
         client_roles = claims.get("resource_access", {}).get(self.audience or "", {})
         roles = claims.get("roles") or client_roles.get("roles") or []
+        sites = claims.get("sites")
         return Principal(
             subject=str(claims["sub"]),
             roles=frozenset(str(r) for r in roles),
+            sites=frozenset(str(s) for s in sites) if isinstance(sites, list) else None,
             name=claims.get("name"),
             claims=claims,
         )
 
 
-# --- API keys ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewApiKey:
-    key_id: str
-    plaintext: str  # shown once, never stored
-
-
-def _hash_secret(secret: str) -> str:
-    # API keys carry 256 random bits: a fast hash is enough, no password stretching needed.
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-async def create_api_key(
-    session: AsyncSession, tables: PlumbingTables, *, name: str, scopes: list[str]
-) -> NewApiKey:
-    key_id = secrets.token_hex(8)
-    secret = secrets.token_urlsafe(32)
-    await session.execute(
-        tables.api_key.insert().values(
-            key_id=key_id, name=name, secret_hash=_hash_secret(secret), scopes=scopes
-        )
-    )
-    return NewApiKey(key_id, f"{API_KEY_PREFIX}_{key_id}_{secret}")
-
-
-async def verify_api_key(
-    session: AsyncSession, tables: PlumbingTables, presented: str
-) -> Principal | None:
-    prefix, _, rest = presented.partition("_")
-    key_id, _, secret = rest.partition("_")
-    if prefix != API_KEY_PREFIX or not key_id or not secret:
-        return None
-    table = tables.api_key
-    row = (
-        await session.execute(
-            select(table.c.name, table.c.secret_hash, table.c.scopes).where(
-                table.c.key_id == key_id, table.c.revoked_at.is_(None)
-            )
-        )
-    ).first()
-    if row is None or not hmac.compare_digest(row.secret_hash, _hash_secret(secret)):
-        return None
-    # At most one write a minute per key: a read must not become a hot-row update.
-    now = utcnow()
-    await session.execute(
-        update(table)
-        .where(
-            table.c.key_id == key_id,
-            or_(table.c.last_used_at.is_(None), table.c.last_used_at < now - timedelta(minutes=1)),
-        )
-        .values(last_used_at=now)
-    )
-    return Principal(subject=f"api-key:{key_id}", name=row.name, scopes=frozenset(row.scopes))
-
-
 # --- FastAPI dependencies ----------------------------------------------------------------
 
+Access = Literal["read", "write", "agent"]
+# The API-key scopes (of the service called) each kind of endpoint accepts.
+_SCOPES_FOR: dict[str, tuple[str, ...]] = {
+    "read": ("read", "write"),
+    "write": ("write",),
+    "agent": ("agent",),
+}
 
-async def current_principal(request: Request) -> Principal:
-    """A user's JWT, or a machine client's API key (`Authorization: Bearer gk_…`)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("send Authorization: Bearer <token>")
-    definition = getattr(request.app.state, "definition", None)
-    if token.startswith(f"{API_KEY_PREFIX}_") and definition is not None:
-        tables: PlumbingTables = definition.tables
-        async with unit_of_work(request.app.state.session_factory) as session:
-            principal = await verify_api_key(session, tables, token)
-        if principal is None:
-            raise Unauthorized("unknown or revoked API key")
-        return principal
+    return token
+
+
+async def _person(request: Request, token: str) -> Principal:
+    if api_keys.is_api_key(token):
+        raise Forbidden("people only: an API key cannot call this endpoint")
     verifier: JwtVerifier = request.app.state.jwt_verifier
-    return await verifier.verify(token)
+    principal = await verifier.verify(token)
+    return principal
 
 
 def require_roles(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
+    """People (JWT) with one of `roles` (admins pass); API keys are refused."""
+
     async def dependency(request: Request) -> Principal:
-        principal = await current_principal(request)
+        principal = await _person(request, _bearer(request))
         if not principal.has_any_role(*roles):
             raise Forbidden(f"requires one of the roles: {', '.join(roles)}")
         return principal
@@ -223,13 +174,30 @@ def require_roles(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
     return dependency
 
 
-def require_scopes(*scopes: str) -> Callable[[Request], Awaitable[Principal]]:
-    """For machine clients: an API key with one of these scopes (or an admin user)."""
+def require_access(*roles: str, access: Access) -> Callable[..., Awaitable[Principal]]:
+    """People with one of `roles` (admins pass), or API keys of this service whose scope
+    grants `access`: a `read` endpoint takes `<service>:read` or `<service>:write`, a
+    `write` one `<service>:write`, an `agent` one `<service>:agent`."""
 
-    async def dependency(request: Request) -> Principal:
-        principal = await current_principal(request)
-        if Role.ADMIN not in principal.roles and not principal.scopes.intersection(scopes):
-            raise Forbidden(f"requires an API key with one of the scopes: {', '.join(scopes)}")
-        return principal
+    async def dependency(request: Request, session: SessionDep) -> Principal:
+        token = _bearer(request)
+        if not api_keys.is_api_key(token):
+            principal = await _person(request, token)
+            if not principal.has_any_role(*roles):
+                raise Forbidden(f"requires one of the roles: {', '.join(roles)}")
+            return principal
+        definition = request.app.state.definition
+        key = await api_keys.verify(session, definition.tables, token)
+        if key is None:
+            raise Unauthorized("unknown or revoked API key")
+        granted = {f"{definition.name}:{scope}" for scope in _SCOPES_FOR[access]}
+        if not granted.intersection(key.scopes):
+            raise Forbidden(f"requires an API key with the scope {' or '.join(sorted(granted))}")
+        return Principal(
+            subject=f"api-key:{key.key_id}",
+            name=key.name,
+            scopes=frozenset(key.scopes),
+            sites=frozenset(key.sites) or None,
+        )
 
     return dependency

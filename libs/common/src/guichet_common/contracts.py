@@ -9,7 +9,7 @@ import yaml
 from fastapi import FastAPI
 
 from guichet_common.events import Envelope, Event
-from guichet_common.messaging import EVENTS_EXCHANGE
+from guichet_common.messaging.topology import EVENTS_EXCHANGE
 from guichet_common.runtime import ServiceDefinition
 
 
@@ -21,7 +21,7 @@ def _channel_id(event_type: str) -> str:
     return event_type.replace(".", "_")
 
 
-def asyncapi_document(definition: ServiceDefinition) -> dict[str, Any]:
+def asyncapi_document(definition: ServiceDefinition[Any, Any]) -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
@@ -97,7 +97,7 @@ def asyncapi_document(definition: ServiceDefinition) -> dict[str, Any]:
     }
 
 
-def asyncapi_yaml(definition: ServiceDefinition) -> str:
+def asyncapi_yaml(definition: ServiceDefinition[Any, Any]) -> str:
     return yaml.safe_dump(asyncapi_document(definition), sort_keys=False, allow_unicode=True)
 
 
@@ -138,7 +138,7 @@ def payload_incompatibilities(producer: type[Event], consumer: type[Event]) -> l
     return problems
 
 
-def event_contract_problems(definitions: list[ServiceDefinition]) -> list[str]:
+def event_contract_problems(definitions: list[ServiceDefinition[Any, Any]]) -> list[str]:
     """Every consumed event type is published by some service, in a shape its consumers read."""
     producers = {
         model.event_type: (definition.name, model)

@@ -7,16 +7,13 @@ from dataclasses import dataclass
 
 import aio_pika
 
-from guichet_common.messaging import (
+from guichet_common.messaging.inprocess import InProcessBus
+from guichet_common.messaging.topology import (
     ERROR_HEADER,
-    ORIGINAL_QUEUE_HEADER,
+    GUICHET_HEADERS,
     PARKED_AT_HEADER,
-    RETRY_COUNT_HEADER,
-    InProcessBus,
     copy_message,
 )
-
-GUICHET_HEADERS = (RETRY_COUNT_HEADER, ERROR_HEADER, ORIGINAL_QUEUE_HEADER, PARKED_AT_HEADER)
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,16 @@
-"""HTTP conventions: problem+json, correlation ids, health and metrics, pagination,
-Idempotency-Key and ETag/If-Match."""
+"""HTTP conventions: problem+json, correlation ids, health and metrics, the request's
+unit of work, ETag/If-Match."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
-from pydantic import BaseModel
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,7 +18,6 @@ from uuid_utils import uuid7
 
 from guichet_common.db import unit_of_work
 from guichet_common.logging import correlation_id_var, get_logger
-from guichet_common.tables import PlumbingTables
 
 log = get_logger(__name__)
 
@@ -76,7 +68,13 @@ class Forbidden(ProblemError):
 
 
 class InvalidInput(ProblemError):
+    """Input the schema let through but the domain refuses: the same shape as a schema
+    validation error (`errors: [{field, message}]`), naming the field."""
+
     status, slug, title = 422, "validation-error", "Invalid input"
+
+    def __init__(self, detail: str, *, field: str, **extra: Any) -> None:
+        super().__init__(detail, field=field, errors=[{"field": field, "message": detail}], **extra)
 
 
 def problem(
@@ -123,15 +121,6 @@ def install_problem_handlers(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
-
-    async def on_unexpected(_request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error", error=repr(exc))
-        return problem(
-            500,
-            "internal-error",
-            "Internal error",
-            "Something went wrong on our side; quote the correlation id.",
-        )
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
@@ -235,31 +224,6 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]
 
 
-# --- keyset pagination -------------------------------------------------------------------
-
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = None
-
-
-def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps(list(values), default=str, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
-    if not isinstance(values, list) or len(values) != arity:
-        raise InvalidInput("cursor is not one this API issued", field="cursor")
-    return values
-
-
 # --- ETag / If-Match ---------------------------------------------------------------------
 
 
@@ -278,92 +242,15 @@ def check_if_match(if_match: str | None, current_version: int | str) -> None:
         )
 
 
-# --- Idempotency-Key ---------------------------------------------------------------------
-
-
-class IdempotencyKeyReused(ProblemError):
-    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused with another body"
-
-
-class IdempotentRequestInProgress(ProblemError):
-    status, slug, title = 409, "idempotency-key-in-progress", "The first request is not finished"
-
-
-@dataclass
-class IdempotentRequest:
-    """The first request with a key records its response; a retry gets that response back."""
-
-    tables: PlumbingTables
-    scope: str
-    key: str | None
-    request_hash: str
-    replay: JSONResponse | None = None
-
-    async def complete(
-        self,
-        session: AsyncSession,
-        status_code: int,
-        body: Any,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """Record the response (and headers such as ETag or Location) in the same transaction
-        as the effects: a retry after a failure finds no key and runs again."""
-        if self.key is None:
-            return
-        table = self.tables.idempotency_key
-        await session.execute(
-            update(table)
-            .where(table.c.scope == self.scope, table.c.key == self.key)
-            .values(status_code=status_code, response={"body": body, "headers": headers or {}})
-        )
-
-
-async def begin_idempotent(
-    session: AsyncSession,
-    tables: PlumbingTables,
-    scope: str,
-    key: str | None,
-    payload: Any,
-    *,
-    owner: str | None = None,
-) -> IdempotentRequest:
-    """Claim `key` for this request. `owner` (the caller's subject) keeps one client's key
-    from replaying another's response; public endpoints have none."""
-    request_hash = hashlib.sha256(
-        json.dumps(payload, sort_keys=True, default=str).encode()
-    ).hexdigest()
-    if owner is not None:
-        scope = f"{scope}|{owner}"
-    request = IdempotentRequest(tables, scope, key, request_hash)
-    if key is None:
-        return request
-    if not 1 <= len(key) <= 200:
-        raise InvalidInput("Idempotency-Key must be 1 to 200 characters", field="Idempotency-Key")
-    table = tables.idempotency_key
-    # Claim first: a concurrent twin waits on the key until this transaction ends.
-    claimed = await session.execute(
-        insert(table)
-        .values(scope=scope, key=key, request_hash=request_hash)
-        .on_conflict_do_nothing()
-        .returning(table.c.key)
-    )
-    if claimed.first() is not None:
-        return request
-    row = (
-        await session.execute(
-            select(table.c.request_hash, table.c.status_code, table.c.response).where(
-                table.c.scope == scope, table.c.key == key
-            )
-        )
-    ).one()
-    if row.request_hash != request_hash:
-        raise IdempotencyKeyReused(field="Idempotency-Key")
-    if row.status_code is None:
-        # Committed without a recorded response: an endpoint that forgot `complete`.
-        raise IdempotentRequestInProgress("retry later", field="Idempotency-Key")
-    request.replay = JSONResponse(
-        row.response["body"],
-        status_code=row.status_code,
-        headers={**row.response["headers"], "Idempotent-Replayed": "true"},
-    )
-    return request
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description="The ETag read before this write: 428 without it, 412 if the resource "
+        "changed since"
+    ),
+]
+# What an If-Match write declares besides its success.
+PRECONDITION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: {"content": {PROBLEM_JSON: {}}, "description": "The resource changed since read"},
+    428: {"content": {PROBLEM_JSON: {}}, "description": "If-Match is missing"},
+}

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from guichet_common.db import SessionFactory, unit_of_work
 from guichet_common.events import Envelope, Event
 from guichet_common.logging import causation_id_var, correlation_id_var
-from guichet_common.messaging import PermanentError, QueueSpec
+from guichet_common.messaging.bus import QueueSpec
+from guichet_common.messaging.dispatch import PermanentError
 from guichet_common.tables import PlumbingTables
 
 E = TypeVar("E", bound=Event)

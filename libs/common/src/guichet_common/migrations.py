@@ -106,6 +106,16 @@ PLUMBING_V1 = (
 )
 
 
+# Frozen: revision 0002 of every service's plumbing. API keys get the sites they are limited
+# to and a version (their ETag: revoking one needs If-Match).
+PLUMBING_V2 = (
+    """ALTER TABLE "{schema}".api_key
+        ADD COLUMN sites VARCHAR(32)[] DEFAULT '{{}}' NOT NULL,
+        ADD COLUMN version INTEGER DEFAULT 1 NOT NULL""",
+)
+PLUMBING_V2_DOWN = ('ALTER TABLE "{schema}".api_key DROP COLUMN sites, DROP COLUMN version',)
+
+
 def create_plumbing_tables(connection: Connection, schema: str) -> None:
     """Revision 0001 of every service: outbox, processed_event, idempotency_key, api_key."""
     for statement in PLUMBING_V1:
@@ -116,3 +126,13 @@ def drop_plumbing_tables(connection: Connection, schema: str) -> None:
     for table in ("processed_event", "outbox", "idempotency_key", "api_key"):
         connection.execute(text(f'DROP TABLE "{schema}".{table}'))
     connection.execute(text(f'DROP FUNCTION "{schema}".outbox_notify()'))
+
+
+def upgrade_plumbing_v2(connection: Connection, schema: str) -> None:
+    for statement in PLUMBING_V2:
+        connection.execute(text(statement.format(schema=schema)))
+
+
+def downgrade_plumbing_v2(connection: Connection, schema: str) -> None:
+    for statement in PLUMBING_V2_DOWN:
+        connection.execute(text(statement.format(schema=schema)))

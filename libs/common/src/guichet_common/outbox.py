@@ -11,13 +11,13 @@ from typing import Any
 
 import asyncpg
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Text, cast, delete, func, select, update
+from sqlalchemy import Text, cast, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from guichet_common.db import Database, Rows, insert_rows, libpq_dsn
+from guichet_common.db import libpq_dsn
 from guichet_common.events import Envelope, Event, build_envelope, utcnow
 from guichet_common.logging import get_logger
-from guichet_common.messaging import MessageBus, OutgoingMessage
+from guichet_common.messaging.bus import MessageBus, OutgoingMessage
 from guichet_common.tables import PlumbingTables
 
 log = get_logger(__name__)
@@ -53,47 +53,33 @@ class Outbox:
         envelope = build_envelope(
             service=self.service, event=event, subject=subject, causation_id=causation_id
         )
-        await self.add(session, [envelope])
+        await self._insert(session, [envelope])
         return envelope
 
     async def publish_many(
-        self, db: Database, events: Sequence[tuple[Event, str | None]]
+        self, session: AsyncSession, events: Sequence[tuple[Event, str | None]]
     ) -> list[Envelope]:
-        """Several (event, subject) pairs in one statement, e.g. a bulk import."""
-        envelopes = self.envelopes(events)
-        await self.add(db, envelopes)
+        """Several (event, subject) pairs in one statement, e.g. a timer's batch."""
+        envelopes = [
+            build_envelope(service=self.service, event=event, subject=subject)
+            for event, subject in events
+        ]
+        if envelopes:
+            await self._insert(session, envelopes)
         return envelopes
 
-    def envelopes(
-        self,
-        events: Sequence[tuple[Event, str | None]],
-        correlation_ids: Sequence[str | None] | None = None,
-    ) -> list[Envelope]:
-        """Work gathered from several requests gives each event its request's correlation
-        id (`correlation_ids`, in the order of `events`)."""
-        return [
-            build_envelope(
-                service=self.service,
-                event=event,
-                subject=subject,
-                correlation_id=correlation_ids[index] if correlation_ids else None,
-            )
-            for index, (event, subject) in enumerate(events)
-        ]
-
-    async def add(self, db: Database, envelopes: Sequence[Envelope]) -> None:
-        await insert_rows(db, self.rows(envelopes))
-
-    def rows(self, envelopes: Sequence[Envelope]) -> Rows:
-        """The outbox rows of these envelopes, to insert with other rows in one statement."""
-        return Rows(
-            self.tables.outbox,
-            {
-                "id": [envelope.id for envelope in envelopes],
-                "routing_key": [envelope.type for envelope in envelopes],
-                "subject": [envelope.subject for envelope in envelopes],
-                "envelope": [envelope.model_dump_json(exclude_none=True) for envelope in envelopes],
-            },
+    async def _insert(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        await session.execute(
+            insert(self.tables.outbox),
+            [
+                {
+                    "id": envelope.id,
+                    "routing_key": envelope.type,
+                    "subject": envelope.subject,
+                    "envelope": envelope.model_dump(mode="json", exclude_none=True),
+                }
+                for envelope in envelopes
+            ],
         )
 
 

@@ -1,4 +1,10 @@
-"""How a service is assembled: its API app, its worker (relay, consumers, timers), its health."""
+"""How a service is assembled: its API app, its worker (relay, consumers, timers), its health.
+
+A service is a `ServiceDefinition[S, R]`: `S` its settings class, `R` what its `lifespan` hook
+opens once per process and closes at the end (HTTP clients, transports, in-memory limiters;
+`None` for a service with none). API dependencies reach both through `settings_dependency`
+and `state_dependency`; timers and background tasks get them in their `WorkerContext`.
+"""
 
 from __future__ import annotations
 
@@ -6,78 +12,92 @@ import asyncio
 import contextlib
 import gc
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, Generic, TypeVar
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from guichet_common.apikeys import api_keys_router
+from guichet_common.apikeys.router import api_keys_router
 from guichet_common.auth import JwtVerifier
 from guichet_common.db import SessionFactory, make_engine, make_session_factory, ping
 from guichet_common.events import EventRegistry
 from guichet_common.http import CorrelationIdMiddleware, health_router, install_problem_handlers
 from guichet_common.inbox import InboxHandler, Subscription
 from guichet_common.logging import configure_logging, get_logger
-from guichet_common.messaging import MessageBus, QueueSpec, RabbitBus
+from guichet_common.messaging.bus import MessageBus, QueueSpec
+from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.outbox import Outbox, OutboxRelay
 from guichet_common.settings import CommonSettings
 from guichet_common.tables import PlumbingTables
 
 log = get_logger(__name__)
 
+S = TypeVar("S", bound=CommonSettings)
+R = TypeVar("R")
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
-class WorkerContext:
+class WorkerContext(Generic[S, R]):
     """What a timer or background task of the worker gets."""
 
-    settings: CommonSettings
+    settings: S
     session_factory: SessionFactory
-
-
-WorkerFunction = Callable[[WorkerContext], Awaitable[None]]
+    state: R
 
 
 @dataclass(frozen=True)
-class Timer:
+class Timer(Generic[S, R]):
     """A periodic job of the worker. With several workers it must be safe to run concurrently
     (claim its rows with FOR UPDATE SKIP LOCKED)."""
 
     name: str
     every: timedelta
-    run: WorkerFunction
+    run: Callable[[WorkerContext[S, R]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class BackgroundTask:
+class BackgroundTask(Generic[S, R]):
     """A long-running loop of the worker (e.g. a delivery sender); cancelled on stop."""
 
     name: str
-    run: WorkerFunction
+    run: Callable[[WorkerContext[S, R]], Awaitable[None]]
+
+
+@asynccontextmanager
+async def no_state(_settings: CommonSettings) -> AsyncIterator[None]:
+    """The lifespan of a service that holds nothing of its own."""
+    yield None
+
+
+ExceptionHandler = Callable[[Request, Exception], Awaitable[Response] | Response]
 
 
 @dataclass
-class ServiceDefinition:
+class ServiceDefinition(Generic[S, R]):
     name: str
     title: str
     description: str
-    settings: CommonSettings
+    settings: S
     metadata: MetaData
     tables: PlumbingTables
     outbox: Outbox
     published: EventRegistry
+    lifespan: Callable[[S], AbstractAsyncContextManager[R]]
     routers: Sequence[APIRouter] = ()  # mounted under /api/<name>
     page_routers: Sequence[APIRouter] = ()  # server-rendered pages under public_prefixes
     subscriptions: Sequence[Subscription] = ()
-    timers: Sequence[Timer] = ()
-    background: Sequence[BackgroundTask] = ()
+    timers: Sequence[Timer[S, R]] = ()
+    background: Sequence[BackgroundTask[S, R]] = ()
     version: str = "0.1.0"
     public_prefixes: tuple[str, ...] = ()  # server-rendered pages outside /api (e.g. /garage)
-    extra_setup: Callable[[FastAPI], None] | None = None
+    exception_handlers: Mapping[type[Exception], ExceptionHandler] = field(default_factory=dict)
 
     @property
     def api_prefix(self) -> str:
@@ -98,7 +118,7 @@ class Resources:
     owned: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
-    def open(cls, definition: ServiceDefinition, *, pool_size: int = 10) -> Resources:
+    def open(cls, definition: ServiceDefinition[Any, Any], *, pool_size: int = 10) -> Resources:
         engine = make_engine(
             definition.settings.require_database_url(),
             pool_size=pool_size,
@@ -112,8 +132,32 @@ class Resources:
                 await closer()
 
 
+def settings_dependency(kind: type[S]) -> Callable[[Request], Awaitable[S]]:
+    """A dependency giving the service's settings, typed."""
+
+    async def dependency(request: Request) -> S:  # async: a plain def runs in a thread
+        settings = request.app.state.definition.settings
+        if not isinstance(settings, kind):
+            raise TypeError(f"the app's settings are not {kind.__name__}")
+        return settings
+
+    return dependency
+
+
+def state_dependency(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
+    """A dependency giving what the service's lifespan hook opened, typed."""
+
+    async def dependency(request: Request) -> T:
+        state = request.app.state.service_state
+        if not isinstance(state, kind):
+            raise TypeError(f"the app's state is not {kind.__name__}")
+        return state
+
+    return dependency
+
+
 def create_service_app(
-    definition: ServiceDefinition, resources: Resources | None = None
+    definition: ServiceDefinition[Any, Any], resources: Resources | None = None
 ) -> FastAPI:
     """The service's FastAPI app. Touches nothing external until its lifespan starts."""
     settings = definition.settings
@@ -130,9 +174,11 @@ def create_service_app(
         app.state.resources = res
         app.state.engine = res.engine
         app.state.session_factory = res.session_factory
-        freeze_startup_heap()
         try:
-            yield
+            async with definition.lifespan(settings) as state:
+                app.state.service_state = state
+                freeze_startup_heap()
+                yield
         finally:
             if own:
                 await res.close()
@@ -162,20 +208,24 @@ def create_service_app(
     # Routes are matched in order: the service's own first, as they take the traffic.
     for router in definition.routers:
         app.include_router(router, prefix=definition.api_prefix)
-    app.include_router(api_keys_router(definition.tables), prefix=definition.api_prefix)
+    app.include_router(
+        api_keys_router(definition.name, definition.tables), prefix=definition.api_prefix
+    )
     app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
     for router in definition.page_routers:
         app.include_router(router, include_in_schema=False)
-    if definition.extra_setup is not None:
-        definition.extra_setup(app)
+    for exception, handler in definition.exception_handlers.items():
+        app.add_exception_handler(exception, handler)
     app.add_middleware(CorrelationIdMiddleware, service=definition.name)
     return app
 
 
-class ServiceWorker:
+class ServiceWorker(Generic[S, R]):
     """Outbox relay + consumers + timers of one service, on a given bus."""
 
-    def __init__(self, definition: ServiceDefinition, resources: Resources, bus: MessageBus):
+    def __init__(
+        self, definition: ServiceDefinition[S, R], resources: Resources, bus: MessageBus
+    ) -> None:
         self.definition = definition
         self.resources = resources
         self.bus = bus
@@ -188,6 +238,7 @@ class ServiceWorker:
             retention=timedelta(days=settings.outbox_retention_days),
         )
         self._timer_tasks: list[asyncio.Task[None]] = []
+        self._state = AsyncExitStack()
 
     async def start(self) -> None:
         await self.start_consuming()
@@ -207,8 +258,9 @@ class ServiceWorker:
 
     async def start_producing(self) -> None:
         settings = self.definition.settings
+        state = await self._state.enter_async_context(self.definition.lifespan(settings))
         await self.relay.start()
-        context = WorkerContext(settings, self.resources.session_factory)
+        context = WorkerContext(settings, self.resources.session_factory, state)
         for timer in self.definition.timers:
             self._timer_tasks.append(asyncio.create_task(self._run_timer(timer, context)))
         for task in self.definition.background:
@@ -219,7 +271,7 @@ class ServiceWorker:
             consumers=[s.group for s in self.definition.subscriptions],
         )
 
-    async def _run_timer(self, timer: Timer, context: WorkerContext) -> None:
+    async def _run_timer(self, timer: Timer[S, R], context: WorkerContext[S, R]) -> None:
         while True:
             await asyncio.sleep(timer.every.total_seconds())
             try:
@@ -232,6 +284,7 @@ class ServiceWorker:
             task.cancel()
         await asyncio.gather(*self._timer_tasks, return_exceptions=True)
         await self.relay.stop()
+        await self._state.aclose()
 
 
 class _HealthServer(uvicorn.Server):
@@ -257,7 +310,7 @@ def freeze_startup_heap() -> None:
         gc.freeze()
 
 
-def run_worker(definition: ServiceDefinition) -> None:
+def run_worker(definition: ServiceDefinition[Any, Any]) -> None:
     """Entry point of `python -m <service>.worker`: RabbitMQ, health on its own port."""
     settings = definition.settings
     configure_logging(settings.log_level, json=settings.log_json)
@@ -266,7 +319,7 @@ def run_worker(definition: ServiceDefinition) -> None:
     asyncio.run(_worker_main(definition, settings.amqp_url))
 
 
-async def _worker_main(definition: ServiceDefinition, amqp_url: str) -> None:
+async def _worker_main(definition: ServiceDefinition[Any, Any], amqp_url: str) -> None:
     resources = Resources.open(definition)
     bus = RabbitBus(amqp_url, name=f"{definition.name}-worker")
     resources.bus = bus

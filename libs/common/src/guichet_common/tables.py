@@ -98,6 +98,9 @@ def define_plumbing_tables(metadata: MetaData) -> PlumbingTables:
         Column("name", String(200), nullable=False),
         Column("secret_hash", String(64), nullable=False),
         Column("scopes", ARRAY(String(100)), nullable=False, server_default=text("'{}'")),
+        # Site codes the key is limited to; empty: every site.
+        Column("sites", ARRAY(String(32)), nullable=False, server_default=text("'{}'")),
+        Column("version", Integer, nullable=False, server_default=text("1")),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("last_used_at", DateTime(timezone=True)),
         Column("revoked_at", DateTime(timezone=True)),

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from guichet_common.runtime import Resources, ServiceDefinition, create_service_app
-from imaging.db import metadata, plumbing
+from guichet_common.runtime import Resources, ServiceDefinition, create_service_app, no_state
+from imaging.db import Base, plumbing
 from imaging.events import SERVICE, outbox, published
 from imaging.settings import ImagingSettings
 from imaging.subscriptions import subscriptions
 
 
-def definition(settings: ImagingSettings | None = None) -> ServiceDefinition:
+def definition(
+    settings: ImagingSettings | None = None,
+) -> ServiceDefinition[ImagingSettings, None]:
     return ServiceDefinition(
         name=SERVICE,
         title="Guichet imaging",
         description="The PC park and imaging campaigns across schools.",
         settings=settings or ImagingSettings(),
-        metadata=metadata,
+        metadata=Base.metadata,
         tables=plumbing,
         outbox=outbox,
         published=published,
+        lifespan=no_state,
         subscriptions=subscriptions,
     )
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from guichet_common.runtime import Resources, ServiceDefinition, create_service_app
-from ticketing.db import metadata, plumbing
+from guichet_common.runtime import Resources, ServiceDefinition, create_service_app, no_state
+from ticketing.db import Base, plumbing
 from ticketing.events import SERVICE, outbox, published
 from ticketing.settings import TicketingSettings
 from ticketing.subscriptions import subscriptions
 
 
-def definition(settings: TicketingSettings | None = None) -> ServiceDefinition:
+def definition(
+    settings: TicketingSettings | None = None,
+) -> ServiceDefinition[TicketingSettings, None]:
     return ServiceDefinition(
         name=SERVICE,
         title="Guichet ticketing",
@@ -20,10 +22,11 @@ def definition(settings: TicketingSettings | None = None) -> ServiceDefinition:
             "for the school district."
         ),
         settings=settings or TicketingSettings(),
-        metadata=metadata,
+        metadata=Base.metadata,
         tables=plumbing,
         outbox=outbox,
         published=published,
+        lifespan=no_state,
         subscriptions=subscriptions,
     )
 
