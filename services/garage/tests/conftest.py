@@ -91,11 +91,19 @@ class Kit:
         body: dict[str, Any] = response.json()
         return body
 
+    async def etag(self, path: str) -> str:
+        """The ETag a teacher reads at `path` (a request or a quote), for If-Match."""
+        response = await self.client.get(path, headers=self.teacher)
+        assert response.status_code == 200, response.text
+        return response.headers["ETag"]
+
     async def act(self, number: str, action: str, **extra: Any) -> httpx.Response:
+        """A transition, with the request's current ETag."""
+        etag = await self.etag(f"/api/garage/requests/{number}")
         return await self.client.post(
             f"/api/garage/requests/{number}/transitions",
             json={"action": action, **extra},
-            headers=self.teacher,
+            headers={**self.teacher, "If-Match": etag},
         )
 
     async def quotes(self, number: str) -> list[dict[str, Any]]:
@@ -107,8 +115,10 @@ class Kit:
         return body
 
     async def issue(self, quote_id: str) -> dict[str, Any]:
+        """Issue a quote, with its current ETag."""
+        etag = await self.etag(f"/api/garage/quotes/{quote_id}")
         response = await self.client.post(
-            f"/api/garage/quotes/{quote_id}/issue", headers=self.teacher
+            f"/api/garage/quotes/{quote_id}/issue", headers={**self.teacher, "If-Match": etag}
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()

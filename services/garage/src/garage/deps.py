@@ -1,29 +1,44 @@
-"""FastAPI dependencies shared by the garage routers."""
+"""What the garage's routers depend on: its settings, its state, who calls, the public
+guard (body size and per-address rate limit)."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, Request, Response
 
 from garage.ratelimit import PublicRateLimiter, client_ip
-from garage.requests.intake import SubmissionIntake
 from garage.settings import GarageSettings
-from guichet_common.auth import Principal, Role, require_roles
+from guichet_common.auth import Principal, Role, require_access, require_roles
 from guichet_common.http import ProblemError, problem
+from guichet_common.runtime import settings_dependency, state_dependency
 
 
-async def _settings(request: Request) -> GarageSettings:
-    # async: a plain `def` dependency would run in the thread pool, per request
-    return settings_of(request)
+@dataclass(frozen=True)
+class GarageState:
+    """What the garage holds for its process's life: the public rate limiters."""
+
+    submissions: PublicRateLimiter
+    decisions: PublicRateLimiter
 
 
-def settings_of(request: Request) -> GarageSettings:
-    return cast(GarageSettings, request.app.state.definition.settings)
+@asynccontextmanager
+async def garage_lifespan(settings: GarageSettings) -> AsyncIterator[GarageState]:
+    yield GarageState(
+        submissions=PublicRateLimiter(settings.rate_limit),
+        decisions=PublicRateLimiter(settings.decision_rate_limit),
+    )
 
 
-SettingsDep = Annotated[GarageSettings, Depends(_settings)]
-TeacherDep = Annotated[Principal, Depends(require_roles(Role.GARAGE_TEACHER))]
+SettingsDep = Annotated[GarageSettings, Depends(settings_dependency(GarageSettings))]
+StateDep = Annotated[GarageState, Depends(state_dependency(GarageState))]
+# A teacher in person (their own calendar link); the two below also take API keys.
+Teacher = Annotated[Principal, Depends(require_roles(Role.GARAGE_TEACHER))]
+TeacherReads = Annotated[Principal, Depends(require_access(Role.GARAGE_TEACHER, access="read"))]
+TeacherWrites = Annotated[Principal, Depends(require_access(Role.GARAGE_TEACHER, access="write"))]
 
 
 class PayloadTooLarge(ProblemError):
@@ -34,56 +49,30 @@ class RateLimited(ProblemError):
     status, slug, title = 429, "rate-limited", "Too many requests"
 
 
-async def public_guard(request: Request) -> None:
-    """Public submissions: body size and per-IP rate limit, checked before the body is read
-    (a flood of invalid posts counts too)."""
-    settings = settings_of(request)
+def check_size(request: Request, settings: GarageSettings) -> None:
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
         raise PayloadTooLarge(f"at most {settings.max_body_bytes} bytes")
-    check_rate(request, "submission")
 
 
-def check_rate(request: Request, kind: str) -> None:
-    """Per-IP limit of one kind of public action (`submission`, `decision`)."""
-    limiter: PublicRateLimiter = request.app.state.garage_rate_limiters[kind]
+def check_rate(request: Request, limiter: PublicRateLimiter) -> None:
     retry_after = limiter.retry_after(client_ip(request))
     if retry_after is not None:
         raise RateLimited(f"retry in {retry_after} s", retry_after=retry_after)
 
 
-PublicGuard = Depends(public_guard)
+async def public_submission_guard(request: Request, settings: SettingsDep, state: StateDep) -> None:
+    """Public submissions: body size and per-address rate limit, checked before the body
+    is read (a flood of invalid posts counts too)."""
+    check_size(request, settings)
+    check_rate(request, state.submissions)
 
 
-async def _intake(request: Request) -> SubmissionIntake:
-    return intake_of(request)
+PublicSubmission = Depends(public_submission_guard)
 
 
-def intake_of(request: Request) -> SubmissionIntake:
-    """One per app, made on first use (the session factory exists once the app started)."""
-    state = request.app.state
-    if getattr(state, "garage_intake", None) is None:
-        state.garage_intake = SubmissionIntake(state.engine, settings_of(request))
-        # Closed before the engine: the resources close in reverse order.
-        state.resources.owned.append(state.garage_intake.close)
-    intake: SubmissionIntake = state.garage_intake
-    return intake
-
-
-IntakeDep = Annotated[SubmissionIntake, Depends(_intake)]
-
-
-def install(app: FastAPI, settings: GarageSettings) -> None:
-    """App state and handlers the garage routers rely on (`ServiceDefinition.extra_setup`)."""
-    app.state.garage_rate_limiters = {
-        "submission": PublicRateLimiter(settings.rate_limit),
-        "decision": PublicRateLimiter(settings.decision_rate_limit),
-    }
-
-    async def on_rate_limited(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RateLimited)
-        response = problem(exc.status, exc.slug, exc.title, exc.detail, **exc.extra)
-        response.headers["Retry-After"] = str(exc.extra["retry_after"])
-        return response
-
-    app.add_exception_handler(RateLimited, on_rate_limited)
+async def on_rate_limited(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RateLimited)
+    response = problem(exc.status, exc.slug, exc.title, exc.detail, **exc.extra)
+    response.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return response

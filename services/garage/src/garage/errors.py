@@ -27,7 +27,3 @@ class LinkGone(ProblemError):
 
 class WorkshopClosed(ProblemError):
     status, slug, title = 422, "workshop-closed", "The workshop is closed on that day"
-
-
-class IntakeFull(ProblemError):
-    status, slug, title = 503, "intake-full", "Too many submissions are waiting; try again"

@@ -1,7 +1,8 @@
 """Events garage publishes (payload models, frozen; a breaking change is a new major).
 
 Each carries what the notifier needs to write to the client without asking us: the
-request number (also the envelope subject, for threading), the client's name and email.
+request number (also the envelope subject, for threading), the client's name and email,
+and the French labels of the codes it carries.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ class RequestEvent(Event):
 class RequestSubmittedV1(RequestEvent):
     event_type = "garage.request.submitted.v1"
     service_type: str
+    service_type_label: str  # French, as the client chose it: "Freins"
     urgency: str
+    urgency_label: str  # "Basse", "Moyenne", "Haute"
     plate: str
     make: str
     model: str
@@ -82,6 +85,7 @@ class RequestReadyForPickupV1(RequestEvent):
 class DeadlineMissedV1(RequestEvent):
     event_type = "garage.deadline.missed.v1"
     deadline: str  # quote | diagnosis
+    deadline_label: str  # "envoi du devis", "diagnostic"
     due_at: datetime
 
 

@@ -6,47 +6,46 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from garage import deps
-from garage.db import metadata, plumbing
+from garage.db import Base, plumbing
+from garage.deps import GarageState, RateLimited, garage_lifespan, on_rate_limited
 from garage.events import SERVICE, outbox, published
+from garage.lifecycle.handlers import erase_closed_clients
+from garage.lifecycle.router import router as lifecycle_router
 from garage.pages.router import PageNotFound, page_not_found
 from garage.pages.router import router as pages_router
 from garage.planning.router import router as planning_router
 from garage.quotes.handlers import expire_quotes
 from garage.quotes.router import router as quotes_router
-from garage.requests.handlers import anonymise_closed_requests, check_deadlines
+from garage.requests.handlers import check_deadlines
 from garage.requests.router import router as requests_router
 from garage.settings import GarageSettings
 from garage.subscriptions import subscriptions
 from guichet_common.runtime import Resources, ServiceDefinition, Timer, create_service_app
 
 
-def install(app: FastAPI, settings: GarageSettings) -> None:
-    deps.install(app, settings)
-    app.add_exception_handler(PageNotFound, page_not_found)
-
-
-def definition(settings: GarageSettings | None = None) -> ServiceDefinition:
-    settings = settings or GarageSettings()
+def definition(
+    settings: GarageSettings | None = None,
+) -> ServiceDefinition[GarageSettings, GarageState]:
     return ServiceDefinition(
         name=SERVICE,
         title="Guichet garage",
         description="Public requests, quotes and workshop planning of the lycée teaching garage.",
-        settings=settings,
-        metadata=metadata,
+        settings=settings or GarageSettings(),
+        metadata=Base.metadata,
         tables=plumbing,
         outbox=outbox,
         published=published,
-        routers=[requests_router, quotes_router, planning_router],
+        lifespan=garage_lifespan,
+        routers=[lifecycle_router, requests_router, quotes_router, planning_router],
         page_routers=[pages_router],
         public_prefixes=("/garage",),
         subscriptions=subscriptions,
         timers=[
             Timer("garage-deadlines", timedelta(minutes=5), check_deadlines),
             Timer("garage-quote-expiry", timedelta(hours=1), expire_quotes),
-            Timer("garage-retention", timedelta(hours=1), anonymise_closed_requests),
+            Timer("garage-retention", timedelta(hours=1), erase_closed_clients),
         ],
-        extra_setup=lambda app: install(app, settings),
+        exception_handlers={RateLimited: on_rate_limited, PageNotFound: page_not_found},
     )
 
 

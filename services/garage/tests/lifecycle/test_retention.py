@@ -5,8 +5,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from garage.requests import service
+from garage.lifecycle import service
 from guichet_common.db import make_session_factory, unit_of_work
+from guichet_common.events import utcnow
 
 pytestmark = pytest.mark.integration
 
@@ -15,7 +16,7 @@ FOUR_YEARS_AGO = "now() - interval '4 years'"
 
 async def _erase(kit: Any) -> int:
     async with unit_of_work(make_session_factory(kit.engine)) as session:
-        return await service.anonymise_closed_requests(session, kit.settings)
+        return await service.erase_closed_clients(session, kit.settings, utcnow())
 
 
 async def _row(kit: Any, number: str) -> dict[str, Any]:

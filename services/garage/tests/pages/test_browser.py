@@ -106,7 +106,9 @@ async def test_client_submits_accepts_the_quote_and_tracks_it(
 
     async with httpx.AsyncClient(base_url=live_server, headers=teacher) as api:
         quotes = (await api.get(f"/api/garage/requests/{number}/quotes")).json()
-        issued = (await api.post(f"/api/garage/quotes/{quotes[0]['id']}/issue")).json()
+        quote_url = f"/api/garage/quotes/{quotes[0]['id']}"
+        etag = (await api.get(quote_url)).headers["etag"]
+        issued = (await api.post(f"{quote_url}/issue", headers={"If-Match": etag})).json()
 
     def accept_quote() -> tuple[str, str]:
         browser.get(issued["decision_url"])

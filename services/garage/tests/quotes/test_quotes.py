@@ -49,7 +49,8 @@ async def test_draft_edit_then_issue_freezes_the_quote(kit: Any) -> None:
     etag = (await kit.client.get(url, headers=kit.teacher)).headers["etag"]
     again = await kit.client.put(url, json=body, headers={**kit.teacher, "If-Match": etag})
     assert again.status_code == 409
-    assert (await kit.client.post(f"{url}/issue", headers=kit.teacher)).status_code == 409
+    reissue = await kit.client.post(f"{url}/issue", headers={**kit.teacher, "If-Match": etag})
+    assert reissue.status_code == 409
     assert (await kit.client.get(url, headers=kit.teacher)).json() == {
         k: v for k, v in issued.items() if k != "decision_url"
     }

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, PrimaryKeyConstraint, String, Table
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
 
-from garage.db import metadata
+from garage.db import Base
 
-reference_counter = Table(
-    "reference_counter",
-    metadata,
-    Column("kind", String(8), nullable=False),
-    Column("year", Integer, nullable=False),
-    Column("last_value", Integer, nullable=False),
-    PrimaryKeyConstraint("kind", "year"),
-)
+
+class ReferenceCounter(Base):
+    __tablename__ = "reference_counter"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int]

@@ -12,14 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from garage import documents
 from garage.deps import (
-    IntakeDep,
     PayloadTooLarge,
     RateLimited,
     SettingsDep,
+    StateDep,
     check_rate,
-    public_guard,
+    check_size,
 )
 from garage.errors import LinkGone
+from garage.lifecycle import service as lifecycle
+from garage.pages import service
 from garage.quotes import service as quotes
 from garage.ratelimit import client_ip
 from garage.requests import service as requests
@@ -110,9 +112,12 @@ def _too_many(exc: RateLimited) -> Response:
 
 
 @router.post("/garage/demande", response_class=HTMLResponse)
-async def submit_request_form(request: Request, intake: IntakeDep) -> Response:
+async def submit_request_form(
+    request: Request, session: SessionDep, settings: SettingsDep, state: StateDep
+) -> Response:
     try:
-        await public_guard(request)
+        check_size(request, settings)
+        check_rate(request, state.submissions)
     except RateLimited as exc:
         return _too_many(exc)
     except PayloadTooLarge:
@@ -140,13 +145,13 @@ async def submit_request_form(request: Request, intake: IntakeDep) -> Response:
             errors.setdefault(field, _french(dict(error)))
         values["consent"] = "yes" if form.get("consent") == "yes" else ""
         return _form_page(values, errors, 422)
-    row = await intake.submit(data)
-    return RedirectResponse(f"/garage/suivi/{row.tracking_token}?nouvelle=1", status_code=303)
+    submitted = await lifecycle.submit(session, settings, data)
+    return RedirectResponse(f"/garage/suivi/{submitted.tracking_token}?nouvelle=1", status_code=303)
 
 
-async def _tracking(session: AsyncSession, token: str) -> requests.TrackingView:
+async def _tracking(session: AsyncSession, token: str) -> service.TrackingView:
     try:
-        return await requests.tracking(session, token)
+        return await service.tracking(session, token)
     except NotFound as exc:
         raise PageNotFound from exc
 
@@ -190,11 +195,9 @@ async def repair_note_page(token: str, session: SessionDep, settings: SettingsDe
 
 
 def _quote_page(
-    view: quotes.LinkView, settings: Any, status_code: int = 200, **extra: Any
+    view: quotes.LinkView, settings: GarageSettings, status_code: int = 200, **extra: Any
 ) -> Response:
-    document = quotes.render_document(
-        settings, dict(view.quote._mapping), view.request, for_pdf=False
-    )
+    document = quotes.render_document(settings, view.quote, view.request, for_pdf=False)
     return _html(
         "quote_page.html",
         status_code,
@@ -223,10 +226,10 @@ async def quote_pdf(token: str, session: SessionDep, settings: SettingsDep) -> R
 
 @router.post("/garage/devis/{token}", response_class=HTMLResponse)
 async def decide_quote(
-    token: str, request: Request, session: SessionDep, settings: SettingsDep
+    token: str, request: Request, session: SessionDep, settings: SettingsDep, state: StateDep
 ) -> Response:
     try:
-        check_rate(request, "decision")
+        check_rate(request, state.decisions)
     except RateLimited as exc:
         return _too_many(exc)
     form = await request.form()

@@ -2,53 +2,41 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    func,
-)
-from sqlalchemy.dialects.postgresql import UUID
+from datetime import datetime
+from uuid import UUID
 
-from garage.db import metadata
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column
 
-workshop_session = Table(
-    "workshop_session",
-    metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
-    Column("bays", Integer, nullable=False),
-    Column("teacher", String(100), nullable=False),
-    Column("student_group", String(60), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("ends_at > starts_at", name="ends_after_start"),
-    CheckConstraint("bays > 0", name="bays_positive"),
-    Index("ix_workshop_session_starts", "starts_at"),
-)
+from garage.db import Base
 
-session_booking = Table(
-    "session_booking",
-    metadata,
-    Column(
-        "session_id",
-        UUID(as_uuid=True),
-        ForeignKey("workshop_session.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column(
-        "request_id",
-        UUID(as_uuid=True),
-        ForeignKey("garage_request.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
-    Column("booked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    PrimaryKeyConstraint("session_id", "request_id"),
-)
+
+class WorkshopSession(Base):
+    __tablename__ = "workshop_session"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("bays > 0", name="bays_positive"),
+        Index("ix_workshop_session_starts", "starts_at"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    bays: Mapped[int]
+    teacher: Mapped[str] = mapped_column(String(100))
+    student_group: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class SessionBooking(Base):
+    __tablename__ = "session_booking"
+
+    session_id: Mapped[UUID] = mapped_column(
+        ForeignKey("workshop_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    request_id: Mapped[UUID] = mapped_column(
+        ForeignKey("garage_request.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    booked_at: Mapped[datetime] = mapped_column(server_default=func.now())

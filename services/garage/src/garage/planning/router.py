@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from garage.deps import SettingsDep, TeacherDep
+from garage.deps import SettingsDep, Teacher, TeacherReads, TeacherWrites
 from garage.planning import service
 from garage.planning.schemas import CalendarLink, SessionIn, SessionOut
 from guichet_common.events import utcnow
@@ -20,7 +20,7 @@ PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 @router.post("/sessions", status_code=201, response_model=SessionOut, responses={422: PROBLEM})
 async def create_session(
-    data: SessionIn, session: SessionDep, settings: SettingsDep, _teacher: TeacherDep
+    data: SessionIn, session: SessionDep, settings: SettingsDep, _teacher: TeacherWrites
 ) -> SessionOut:
     """A workshop session of the teaching timetable. Refused on school and public holidays."""
     return await service.create_session(session, settings, data)
@@ -29,7 +29,7 @@ async def create_session(
 @router.get("/sessions", response_model=list[SessionOut])
 async def list_sessions(
     session: SessionDep,
-    _teacher: TeacherDep,
+    _teacher: TeacherReads,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[SessionOut]:
@@ -39,7 +39,7 @@ async def list_sessions(
 
 
 @router.get("/calendar-link", response_model=CalendarLink)
-async def calendar_link(settings: SettingsDep, teacher: TeacherDep) -> CalendarLink:
+async def calendar_link(settings: SettingsDep, teacher: Teacher) -> CalendarLink:
     """The caller's personal iCalendar URL (subscribe to it from any calendar app)."""
     token = service.calendar_token(settings, teacher.subject)
     return CalendarLink(url=f"{settings.public_base_url}/api/garage/calendar.ics?token={token}")

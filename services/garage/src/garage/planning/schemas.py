@@ -7,6 +7,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from garage.planning.models import WorkshopSession
+
 
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -34,6 +36,18 @@ class SessionOut(BaseModel):
     booked: int
     teacher: str
     student_group: str
+
+    @classmethod
+    def of(cls, session: WorkshopSession, booked: int) -> SessionOut:
+        return cls(
+            id=session.id,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            bays=session.bays,
+            booked=booked,
+            teacher=session.teacher,
+            student_group=session.student_group,
+        )
 
 
 class CalendarLink(BaseModel):

@@ -1,10 +1,13 @@
-"""Workshop sessions on the teaching timetable, and the teachers' iCalendar feed."""
+"""Workshop sessions on the teaching timetable, bookings of requests into them, and the
+teachers' iCalendar feed."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import cache
+from uuid import UUID
 
 import holidays
 from icalendar import Calendar, Event
@@ -16,13 +19,15 @@ from vacances_scolaires_france import (  # type: ignore[import-untyped]
 
 from garage import tokens
 from garage.documents import PARIS
-from garage.errors import WorkshopClosed
+from garage.errors import SessionFull, WorkshopClosed
 from garage.planning import repository
+from garage.planning.models import WorkshopSession
 from garage.planning.schemas import SessionIn, SessionOut
+from garage.requests.models import GarageRequest
 from garage.requests.schemas import SERVICE_LABELS
 from garage.settings import GarageSettings
 from guichet_common.events import new_event_id, utcnow
-from guichet_common.http import Unauthorized
+from guichet_common.http import InvalidInput, Unauthorized
 
 CALENDAR_PURPOSE = "calendar"
 
@@ -54,13 +59,48 @@ async def create_session(
     reason = closure_reason(data.starts_at.astimezone(PARIS).date(), settings.school_zone)
     if reason:
         raise WorkshopClosed(f"atelier fermé : {reason}", field="starts_at")
-    row = await repository.insert_session(session, {"id": new_event_id(), **data.model_dump()})
-    return SessionOut(**row._mapping, booked=0)
+    created = WorkshopSession(id=new_event_id(), **data.model_dump())
+    await repository.save(session, created)
+    return SessionOut.of(created, booked=0)
 
 
 async def list_sessions(session: AsyncSession, start: datetime, end: datetime) -> list[SessionOut]:
-    rows = await repository.list_sessions(session, start, end)
-    return [SessionOut(**row._mapping) for row in rows]
+    found = await repository.list_sessions(session, start, end)
+    return [SessionOut.of(s.session, s.booked) for s in found]
+
+
+async def book(
+    session: AsyncSession, request: GarageRequest, session_ids: Sequence[UUID]
+) -> list[WorkshopSession]:
+    """The request takes a bay in each session, or none if one is unknown or full."""
+    if not session_ids:
+        raise InvalidInput("schedule needs at least one workshop session", field="session_ids")
+    locked = await repository.lock_sessions(session, sorted(set(session_ids)))
+    missing = set(session_ids) - {s.session.id for s in locked}
+    if missing:
+        raise InvalidInput(
+            f"unknown workshop session(s): {', '.join(map(str, sorted(missing)))}",
+            field="session_ids",
+        )
+    full = [s.session for s in locked if s.booked >= s.session.bays]
+    if full:
+        raise SessionFull(
+            f"no free bay in session(s) starting {', '.join(str(s.starts_at) for s in full)}",
+            session_ids=[str(s.id) for s in full],
+        )
+    await repository.book(session, [s.session.id for s in locked], request.id)
+    return await repository.sessions_of_request(session, request.id)
+
+
+async def release(session: AsyncSession, request: GarageRequest) -> None:
+    """A cancelled request gives its bays back."""
+    await repository.release(session, request.id)
+
+
+async def sessions_of_request(
+    session: AsyncSession, request: GarageRequest
+) -> list[WorkshopSession]:
+    return await repository.sessions_of_request(session, request.id)
 
 
 def calendar_token(settings: GarageSettings, teacher: str) -> str:
@@ -73,29 +113,33 @@ async def calendar(session: AsyncSession, settings: GarageSettings, token: str) 
     if teacher is None:
         raise Unauthorized("invalid calendar token")
     now = utcnow()
-    rows = await repository.list_sessions(
+    found = await repository.list_sessions(
         session, now - timedelta(days=30), now + timedelta(days=365), teacher=teacher
     )
-    bookings = defaultdict(list)
-    for booking in await repository.bookings_of_sessions(session, [r.id for r in rows]):
-        bookings[booking.session_id].append(booking)
+    cars = defaultdict(list)
+    for car in await repository.cars_in_sessions(session, [s.session.id for s in found]):
+        cars[car.session_id].append(car)
     feed = Calendar()
     feed.add("prodid", "-//Guichet//Garage pédagogique//FR")
     feed.add("version", "2.0")
     feed.add("x-wr-calname", f"Atelier — {teacher}")
-    for row in rows:
+    for entry in found:
+        workshop = entry.session
+        booked = cars[workshop.id]
         event = Event()
-        event.add("uid", f"{row.id}@guichet-garage")
+        event.add("uid", f"{workshop.id}@guichet-garage")
         event.add("dtstamp", now)
-        event.add("dtstart", row.starts_at)
-        event.add("dtend", row.ends_at)
-        cars = bookings[row.id]
-        event.add("summary", f"Atelier {row.student_group} — {len(cars)}/{row.bays} véhicule(s)")
+        event.add("dtstart", workshop.starts_at)
+        event.add("dtend", workshop.ends_at)
+        event.add(
+            "summary",
+            f"Atelier {workshop.student_group} — {len(booked)}/{workshop.bays} véhicule(s)",
+        )
         event.add(
             "description",
             "\n".join(
-                f"{b.number} : {b.plate} {b.make} {b.model} ({SERVICE_LABELS[b.service_type]})"
-                for b in cars
+                f"{c.number} : {c.plate} {c.make} {c.model} ({SERVICE_LABELS[c.service_type]})"
+                for c in booked
             )
             or "Aucun véhicule réservé",
         )

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
+from typing import TypedDict
+from uuid import UUID
 
 from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    DateTime,
     ForeignKey,
-    Integer,
     LargeBinary,
     Numeric,
     String,
-    Table,
     UniqueConstraint,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
 
-from garage.db import metadata
+from garage.db import Base
+from guichet_common.db import EnumText
 
 
 class QuoteStatus(StrEnum):
@@ -39,56 +39,60 @@ class PartsOrigin(StrEnum):
     CLIENT = "client"  # brought by the client
 
 
-quote = Table(
-    "quote",
-    metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True),
-    Column(
-        "request_id",
-        UUID(as_uuid=True),
-        # Deferred: a submission writes these before the request row, which takes the
-        # number last so the counter's row lock is held as briefly as possible.
-        ForeignKey("garage_request.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
-        nullable=False,
-        index=True,
-    ),
-    Column("version", Integer, nullable=False),
-    Column("is_supplement", Boolean, nullable=False, server_default=text("false")),
-    Column("status", String(12), nullable=False),
-    Column("number", String(16), unique=True),
-    Column("lines", JSONB, nullable=False),
-    Column("hourly_rate", Numeric(10, 2), nullable=False),
-    Column("vat_rate", Numeric(5, 4), nullable=False),
-    Column("total_ht", Numeric(12, 2), nullable=False),
-    Column("total_vat", Numeric(12, 2), nullable=False),
-    Column("total_ttc", Numeric(12, 2), nullable=False),
-    Column("start_date", Date),
-    Column("duration_days", Integer),
-    Column("etag_version", Integer, nullable=False, server_default=text("1")),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("issued_at", DateTime(timezone=True)),
-    Column("issued_by", String(200)),
-    Column("valid_until", Date),
-    Column("document_pdf", LargeBinary),
-    Column("document_sha256", String(64)),
-    Column("decided_at", DateTime(timezone=True)),
-    Column("decision_name", String(200)),
-    Column("decision_ip", String(64)),
-    UniqueConstraint("request_id", "version"),
-)
+class QuoteLine(TypedDict):
+    """A priced line as stored (decimals as strings, exact)."""
 
-quote_link = Table(
-    "quote_link",
-    metadata,
-    Column("token_id", String(32), primary_key=True),
-    Column(
-        "quote_id",
-        UUID(as_uuid=True),
-        ForeignKey("quote.id", ondelete="CASCADE"),
-        nullable=False,
+    kind: str  # labour | part | fee
+    label: str
+    quantity: str
+    unit_price: str
+    parts_origin: str | None
+    total_ht: str
+
+
+class Quote(Base):
+    __tablename__ = "quote"
+    __table_args__ = (UniqueConstraint("request_id", "version"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    request_id: Mapped[UUID] = mapped_column(
+        ForeignKey("garage_request.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
         index=True,
-    ),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("used_at", DateTime(timezone=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
+    )
+    version: Mapped[int]  # of the quote for its request (v1, v2…), not the ETag
+    is_supplement: Mapped[bool] = mapped_column(server_default=text("false"))
+    status: Mapped[QuoteStatus] = mapped_column(EnumText(QuoteStatus, 12))
+    number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    lines: Mapped[list[QuoteLine]] = mapped_column(JSONB)
+    hourly_rate: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    total_ht: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    total_vat: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    total_ttc: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    start_date: Mapped[date | None]
+    duration_days: Mapped[int | None]
+    # The ETag: every UPDATE checks and bumps it (SQLAlchemy's version counter).
+    etag_version: Mapped[int] = mapped_column(server_default=text("1"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    issued_at: Mapped[datetime | None]
+    issued_by: Mapped[str | None] = mapped_column(String(200))
+    valid_until: Mapped[date | None]
+    document_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    decision_name: Mapped[str | None] = mapped_column(String(200))
+    decision_ip: Mapped[str | None] = mapped_column(String(64))
+
+    __mapper_args__ = {"version_id_col": etag_version, "eager_defaults": True}
+
+
+class QuoteLink(Base):
+    """A client's signed, expiring, single-use link to decide on a quote."""
+
+    __tablename__ = "quote_link"
+
+    token_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    quote_id: Mapped[UUID] = mapped_column(ForeignKey("quote.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
+from garage.quotes.models import QuoteLine
 from garage.settings import CatalogueLine
 
 CENT = Decimal("0.01")
@@ -31,7 +31,7 @@ def priced_line(
     unit_price: Decimal | None,
     parts_origin: str | None,
     hourly_rate: Decimal,
-) -> dict[str, Any]:
+) -> QuoteLine:
     """A stored line (JSON): labour without a price takes the voted hourly rate."""
     price = hourly_rate if kind == "labour" and unit_price is None else unit_price
     if price is None:
@@ -48,7 +48,7 @@ def priced_line(
 
 def lines_from_catalogue(
     catalogue: Iterable[CatalogueLine], hourly_rate: Decimal
-) -> list[dict[str, Any]]:
+) -> list[QuoteLine]:
     return [
         priced_line(
             kind=line.kind,
@@ -62,7 +62,7 @@ def lines_from_catalogue(
     ]
 
 
-def totals(lines: Iterable[dict[str, Any]], vat_rate: Decimal) -> Totals:
+def totals(lines: Iterable[QuoteLine], vat_rate: Decimal) -> Totals:
     ht = cents(sum((Decimal(line["total_ht"]) for line in lines), Decimal(0)))
     vat = cents(ht * vat_rate)
     return Totals(ht=ht, vat=vat, ttc=ht + vat)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict
 
-from garage.deps import SettingsDep, TeacherDep
+from garage.deps import SettingsDep, TeacherReads, TeacherWrites
 from garage.quotes import service
 from garage.quotes.schemas import IssuedQuote, QuoteOut, QuoteUpdate
-from guichet_common.http import NotFound, SessionDep
+from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, NotFound, SessionDep, etag_for
 
 router = APIRouter(tags=["quotes"])
 
@@ -26,9 +26,9 @@ class NewQuoteVersion(BaseModel):
 
 
 @router.get("/requests/{number}/quotes", response_model=list[QuoteOut])
-async def list_quotes(number: str, session: SessionDep, _teacher: TeacherDep) -> list[QuoteOut]:
-    request, rows = await service.quotes_of(session, number)
-    return [service.to_out(row, request.number) for row in rows]
+async def list_quotes(number: str, session: SessionDep, _teacher: TeacherReads) -> list[QuoteOut]:
+    request, quotes = await service.quotes_of(session, number)
+    return [QuoteOut.of(quote, request.number) for quote in quotes]
 
 
 @router.post(
@@ -43,78 +43,78 @@ async def create_quote_version(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
-    _teacher: TeacherDep,
+    _teacher: TeacherWrites,
 ) -> QuoteOut:
     """A new draft version (a change to an issued quote), or a supplement (avenant)."""
-    row, request = await service.new_version(session, settings, number, supplement=data.supplement)
-    response.headers["ETag"] = service.etag(row)
-    return service.to_out(row, request.number)
+    quote, request = await service.new_version(
+        session, settings, number, supplement=data.supplement
+    )
+    response.headers["ETag"] = etag_for(quote.etag_version)
+    return QuoteOut.of(quote, request.number)
 
 
 @router.get("/quotes/{quote_id}", response_model=QuoteOut, responses={404: PROBLEM})
 async def get_quote(
-    quote_id: UUID, response: Response, session: SessionDep, _teacher: TeacherDep
+    quote_id: UUID, response: Response, session: SessionDep, _teacher: TeacherReads
 ) -> QuoteOut:
-    row, request = await service.get_quote(session, quote_id)
-    response.headers["ETag"] = service.etag(row)
-    return service.to_out(row, request.number)
+    quote, request = await service.get_quote(session, quote_id)
+    response.headers["ETag"] = etag_for(quote.etag_version)
+    return QuoteOut.of(quote, request.number)
 
 
 @router.put(
     "/quotes/{quote_id}",
     response_model=QuoteOut,
-    responses={404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 428: PROBLEM},
+    responses={404: PROBLEM, 409: PROBLEM, **PRECONDITION_RESPONSES},
 )
 async def update_quote(
     quote_id: UUID,
     data: QuoteUpdate,
     response: Response,
     session: SessionDep,
-    _teacher: TeacherDep,
-    if_match: Annotated[str | None, Header()] = None,
+    _teacher: TeacherWrites,
+    if_match: IfMatch = None,
 ) -> QuoteOut:
     """Edit a draft (lines, start date, duration). An issued quote is 409: revise it."""
-    row, request = await service.update_draft(session, quote_id, data, if_match=if_match)
-    response.headers["ETag"] = service.etag(row)
-    return service.to_out(row, request.number)
+    quote, request = await service.update_draft(session, quote_id, data, if_match=if_match)
+    response.headers["ETag"] = etag_for(quote.etag_version)
+    return QuoteOut.of(quote, request.number)
 
 
 @router.post(
     "/quotes/{quote_id}/issue",
     response_model=IssuedQuote,
-    responses={404: PROBLEM, 409: PROBLEM, 412: PROBLEM},
+    responses={404: PROBLEM, 409: PROBLEM, **PRECONDITION_RESPONSES},
 )
 async def issue_quote(
     quote_id: UUID,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
-    teacher: TeacherDep,
-    if_match: Annotated[str | None, Header()] = None,
+    teacher: TeacherWrites,
+    if_match: IfMatch = None,
 ) -> IssuedQuote:
     """Numbers the quote (`DEV-YYYY-NNNN`), freezes its PDF and hash, valid 30 days, and
-    publishes it with the client's signed decision link."""
-    row, request, decision_url = await service.issue(
+    publishes it with the client's signed decision link. Needs the ETag with `If-Match`."""
+    quote, request, decision_url = await service.issue(
         session, settings, quote_id, actor=teacher.subject, if_match=if_match
     )
-    response.headers["ETag"] = service.etag(row)
-    return IssuedQuote(
-        **service.to_out(row, request.number).model_dump(), decision_url=decision_url
-    )
+    response.headers["ETag"] = etag_for(quote.etag_version)
+    return IssuedQuote(**QuoteOut.of(quote, request.number).model_dump(), decision_url=decision_url)
 
 
 @router.get("/quotes/{quote_id}/document.pdf", response_class=Response, responses=PDF)
-async def quote_pdf(quote_id: UUID, session: SessionDep, _teacher: TeacherDep) -> Response:
+async def quote_pdf(quote_id: UUID, session: SessionDep, _teacher: TeacherReads) -> Response:
     """The issued document, byte for byte the one the client's decision hash refers to."""
-    row, _request = await service.get_quote(session, quote_id)
-    if row.document_pdf is None:
+    quote, _request = await service.get_quote(session, quote_id)
+    if quote.document_pdf is None:
         raise NotFound("no document: a draft, or erased with the client's personal data")
-    return Response(row.document_pdf, media_type="application/pdf")
+    return Response(quote.document_pdf, media_type="application/pdf")
 
 
 @router.get("/requests/{number}/repair-note.pdf", response_class=Response, responses=PDF)
 async def repair_note_pdf(
-    number: str, session: SessionDep, settings: SettingsDep, _teacher: TeacherDep
+    number: str, session: SessionDep, settings: SettingsDep, _teacher: TeacherReads
 ) -> Response:
     """The final repair note: plate, mileage, work done, parts and their origin, totals."""
     pdf = await service.repair_note_pdf(session, settings, number)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from garage.quotes.models import PartsOrigin, QuoteStatus
+from garage.quotes.models import PartsOrigin, Quote, QuoteStatus
 
 
 class QuoteLineIn(BaseModel):
@@ -67,6 +67,37 @@ class QuoteOut(BaseModel):
     document_sha256: str | None
     decided_at: datetime | None
     decision_name: str | None
+
+    @classmethod
+    def of(cls, quote: Quote, request_number: str) -> QuoteOut:
+        return cls.model_validate(
+            {
+                **{name: getattr(quote, name) for name in _QUOTE_FIELDS},
+                "request_number": request_number,
+                "lines": [QuoteLineOut.model_validate(line) for line in quote.lines],
+            }
+        )
+
+
+_QUOTE_FIELDS = (
+    "id",
+    "version",
+    "is_supplement",
+    "status",
+    "number",
+    "hourly_rate",
+    "vat_rate",
+    "total_ht",
+    "total_vat",
+    "total_ttc",
+    "start_date",
+    "duration_days",
+    "issued_at",
+    "valid_until",
+    "document_sha256",
+    "decided_at",
+    "decision_name",
+)
 
 
 class IssuedQuote(QuoteOut):

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
-    Column,
-    DateTime,
     ForeignKey,
     Identity,
     Index,
-    Integer,
     String,
-    Table,
     Text,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.orm import Mapped, mapped_column
 
-from garage.db import metadata
+from garage.db import Base
+from guichet_common.db import EnumText
 
 
 class RequestStatus(StrEnum):
@@ -66,66 +66,71 @@ class Urgency(StrEnum):
     HIGH = "high"
 
 
-garage_request = Table(
-    "garage_request",
-    metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("number", String(16), nullable=False, unique=True),
-    Column("status", String(20), nullable=False),
-    Column("version", Integer, nullable=False, server_default=text("1")),
-    Column("last_name", String(100), nullable=False),
-    Column("first_name", String(100), nullable=False),
-    Column("email", String(254), nullable=False),
-    Column("phone", String(20), nullable=False),
-    Column("plate", String(12), nullable=False),
-    Column("make", String(60), nullable=False),
-    Column("model", String(60), nullable=False),
-    Column("vin", String(17)),
-    Column("mileage_km", Integer, nullable=False),
-    Column("service_type", String(20), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("urgency", String(10), nullable=False),
-    Column("consent_at", DateTime(timezone=True), nullable=False),
-    Column("tracking_token", String(64), nullable=False, unique=True),
-    Column("teachers", ARRAY(String(100)), nullable=False, server_default=text("'{}'")),
-    Column("student_group", String(60)),
-    Column("work_done", Text),
-    Column("submitted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("quote_due_at", DateTime(timezone=True), nullable=False),
-    Column("diagnosis_due_at", DateTime(timezone=True), nullable=False),
-    Column("quote_deadline_missed_at", DateTime(timezone=True)),
-    Column("diagnosis_deadline_missed_at", DateTime(timezone=True)),
-    Column("triaged_at", DateTime(timezone=True)),
-    Column("quoted_at", DateTime(timezone=True)),
-    Column("handed_back_at", DateTime(timezone=True)),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("anonymised_at", DateTime(timezone=True)),  # personal data erased (retention)
-    Index("ix_garage_request_status_submitted", "status", "submitted_at", "id"),
-    Index("ix_garage_request_submitted", "submitted_at", "id"),
-    Index(
-        "ix_garage_request_not_anonymised",
-        "updated_at",
-        postgresql_where=text("anonymised_at IS NULL"),
-    ),
-)
+class GarageRequest(Base):
+    __tablename__ = "garage_request"
+    __table_args__ = (
+        Index("ix_garage_request_status_submitted", "status", "submitted_at", "id"),
+        Index("ix_garage_request_submitted", "submitted_at", "id"),
+        Index(
+            "ix_garage_request_not_anonymised",
+            "updated_at",
+            postgresql_where=text("anonymised_at IS NULL"),
+        ),
+    )
 
-request_history = Table(
-    "request_history",
-    metadata,
-    Column("id", BigInteger, Identity(always=True), primary_key=True),
-    Column(
-        "request_id",
-        UUID(as_uuid=True),
-        # Deferred: a submission writes these before the request row, which takes the
-        # number last so the counter's row lock is held as briefly as possible.
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[RequestStatus] = mapped_column(EnumText(RequestStatus, 20))
+    # The ETag: every UPDATE checks and bumps it (SQLAlchemy's version counter).
+    version: Mapped[int] = mapped_column(server_default=text("1"))
+    last_name: Mapped[str] = mapped_column(String(100))
+    first_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(20))
+    plate: Mapped[str] = mapped_column(String(12))
+    make: Mapped[str] = mapped_column(String(60))
+    model: Mapped[str] = mapped_column(String(60))
+    vin: Mapped[str | None] = mapped_column(String(17))
+    mileage_km: Mapped[int]
+    service_type: Mapped[ServiceType] = mapped_column(EnumText(ServiceType, 20))
+    description: Mapped[str] = mapped_column(Text)
+    urgency: Mapped[Urgency] = mapped_column(EnumText(Urgency, 10))
+    consent_at: Mapped[datetime]
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True)
+    teachers: Mapped[list[str]] = mapped_column(
+        ARRAY(String(100)), server_default=text("'{}'"), default=list
+    )
+    student_group: Mapped[str | None] = mapped_column(String(60))
+    work_done: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    quote_due_at: Mapped[datetime]
+    diagnosis_due_at: Mapped[datetime]
+    quote_deadline_missed_at: Mapped[datetime | None]
+    diagnosis_deadline_missed_at: Mapped[datetime | None]
+    triaged_at: Mapped[datetime | None]
+    quoted_at: Mapped[datetime | None]
+    handed_back_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    anonymised_at: Mapped[datetime | None]  # personal data erased (retention)
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}
+
+
+class RequestHistory(Base):
+    __tablename__ = "request_history"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    request_id: Mapped[UUID] = mapped_column(
+        # Deferred: checked at commit, so a request and the rows about it are written in
+        # whatever order its transaction finds simplest.
         ForeignKey("garage_request.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
-        nullable=False,
         index=True,
-    ),
-    Column("action", String(30), nullable=False),
-    Column("from_status", String(20)),
-    Column("to_status", String(20), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("note", Text),
-    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
+    )
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[RequestStatus | None] = mapped_column(EnumText(RequestStatus, 20))
+    to_status: Mapped[RequestStatus] = mapped_column(EnumText(RequestStatus, 20))
+    actor: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __mapper_args__ = {"eager_defaults": True}

@@ -8,10 +8,16 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from garage.requests.models import RequestStatus, ServiceType, Urgency
-from garage.vehicle import normalise_email, normalise_phone, normalise_plate, normalise_vin
+from garage.requests.models import (
+    GarageRequest,
+    RequestHistory,
+    RequestStatus,
+    ServiceType,
+    Urgency,
+)
+from garage.normalisation import normalise_email, normalise_phone, normalise_plate, normalise_vin
 
-STATUS_LABELS: dict[str, str] = {
+STATUS_LABELS: dict[RequestStatus, str] = {
     # The sheet's four statuses label the finer states.
     RequestStatus.SUBMITTED: "non traité",
     RequestStatus.TRIAGED: "en attente",
@@ -27,7 +33,7 @@ STATUS_LABELS: dict[str, str] = {
     RequestStatus.CANCELLED: "terminée — annulée",
 }
 
-SERVICE_LABELS: dict[str, str] = {
+SERVICE_LABELS: dict[ServiceType, str] = {
     ServiceType.DIAGNOSTIC: "Diagnostic",
     ServiceType.OIL_CHANGE: "Vidange",
     ServiceType.TYRES: "Pneus",
@@ -37,11 +43,13 @@ SERVICE_LABELS: dict[str, str] = {
     ServiceType.MAINTENANCE: "Entretien",
 }
 
-URGENCY_LABELS: dict[str, str] = {
+URGENCY_LABELS: dict[Urgency, str] = {
     Urgency.LOW: "Basse",
     Urgency.MEDIUM: "Moyenne",
     Urgency.HIGH: "Haute",
 }
+
+DEADLINE_LABELS: dict[str, str] = {"quote": "envoi du devis", "diagnosis": "diagnostic"}
 
 
 # A filled-in form: the contract's example, and what tests and the benchmark send.
@@ -121,11 +129,15 @@ class SubmittedRequest(BaseModel):
 
 class HistoryEntry(BaseModel):
     action: str
-    from_status: str | None
-    to_status: str
+    from_status: RequestStatus | None
+    to_status: RequestStatus
     actor: str
     note: str | None
     at: datetime
+
+    @classmethod
+    def of(cls, entry: RequestHistory) -> HistoryEntry:
+        return cls.model_validate(entry, from_attributes=True)
 
 
 class RequestSummary(BaseModel):
@@ -145,6 +157,30 @@ class RequestSummary(BaseModel):
     teachers: list[str]
     student_group: str | None
 
+    @classmethod
+    def of(cls, request: GarageRequest) -> RequestSummary:
+        return cls.model_validate(_summary_fields(request))
+
+
+def _summary_fields(request: GarageRequest) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "number": request.number,
+        "status": request.status,
+        "status_label": STATUS_LABELS[request.status],
+        "last_name": request.last_name,
+        "first_name": request.first_name,
+        "plate": request.plate,
+        "service_type": request.service_type,
+        "urgency": request.urgency,
+        "submitted_at": request.submitted_at,
+        "quote_due_at": request.quote_due_at,
+        "quote_deadline_missed": request.quote_deadline_missed_at is not None,
+        "diagnosis_deadline_missed": request.diagnosis_deadline_missed_at is not None,
+        "teachers": list(request.teachers),
+        "student_group": request.student_group,
+    }
+
 
 class RequestDetail(RequestSummary):
     email: str
@@ -161,6 +197,28 @@ class RequestDetail(RequestSummary):
     # after closing); the fields above are then empty and the tracking link is dead.
     anonymised_at: datetime | None
     history: list[HistoryEntry]
+
+    @classmethod
+    def build(
+        cls, request: GarageRequest, history: list[RequestHistory], tracking_url: str
+    ) -> RequestDetail:
+        return cls.model_validate(
+            {
+                **_summary_fields(request),
+                "email": request.email,
+                "phone": request.phone,
+                "make": request.make,
+                "model": request.model,
+                "vin": request.vin,
+                "mileage_km": request.mileage_km,
+                "description": request.description,
+                "diagnosis_due_at": request.diagnosis_due_at,
+                "work_done": request.work_done,
+                "tracking_url": tracking_url,
+                "anonymised_at": request.anonymised_at,
+                "history": [HistoryEntry.of(entry) for entry in history],
+            }
+        )
 
 
 class Assignment(BaseModel):

@@ -1,51 +1,40 @@
-"""The request lifecycle: submission, transitions (with the quote gate), assignment, stats."""
+"""Requests: creation, the state machine and its history, assignment, deadlines, retention,
+statistics. Other domains (quotes, planning, the lifecycle) move a request through `move`."""
 
 from __future__ import annotations
 
-import functools
-import json
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from garage.errors import QuoteNotAccepted, SessionFull, TransitionNotAllowed
+from garage.errors import TransitionNotAllowed
 from garage.events import (
     DeadlineMissedV1,
-    RequestReadyForPickupV1,
-    RequestScheduledV1,
     RequestStatusChangedV1,
     RequestSubmittedV1,
-    ScheduledSession,
     outbox,
 )
-from garage.numbering.repository import take_references
-from garage.planning import repository as planning
-from garage.quotes import repository as quotes
-from garage.quotes.models import QuoteStatus
-from garage.quotes.pricing import Totals, lines_from_catalogue, totals
+from garage.numbering.repository import next_reference
 from garage.requests import repository
+from garage.requests.models import GarageRequest, RequestHistory, RequestStatus
 from garage.requests.models import RequestStatus as S
 from garage.requests.schemas import (
+    DEADLINE_LABELS,
+    SERVICE_LABELS,
     STATUS_LABELS,
+    URGENCY_LABELS,
     Assignment,
-    HistoryEntry,
     RequestDetail,
     RequestStats,
     RequestSubmission,
-    RequestSummary,
-    TransitionRequest,
 )
-from garage.settings import CatalogueLine, GarageSettings
-from guichet_common.db import Database, insert_rows
-from guichet_common.events import new_event_id, utcnow
-from guichet_common.http import InvalidInput, NotFound, check_if_match, etag_for
+from garage.settings import GarageSettings
+from guichet_common.events import new_event_id
+from guichet_common.http import NotFound, check_if_match
+from guichet_common.pagination import PageRequest, Paged
 
 # Actions a teacher takes: action -> (states it applies to, state it leads to).
 # Quote decisions move quoted -> accepted | refused | expired (see quotes.service).
@@ -63,476 +52,239 @@ TRANSITIONS: dict[str, tuple[frozenset[S], S]] = {
 }
 
 
-def allowed_actions(status: str) -> list[str]:
+def allowed_actions(status: RequestStatus) -> list[str]:
     return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
 
 
-def tracking_url(settings: GarageSettings, row: Any) -> str:
-    """`row`: a request row, or a `Submitted`."""
-    return f"{settings.public_base_url}/garage/suivi/{row.tracking_token}"
+def target_of(request: GarageRequest, action: str) -> RequestStatus:
+    """Where `action` leads from the request's status; 409 with the allowed actions if it
+    does not apply there."""
+    sources, target = TRANSITIONS[action]
+    if request.status not in sources:
+        raise TransitionNotAllowed(
+            f"cannot {action} a request that is {request.status}",
+            status_now=request.status,
+            allowed_actions=allowed_actions(request.status),
+        )
+    return target
 
 
-def event_fields(settings: GarageSettings, row: Any, subject: str) -> dict[str, Any]:
-    """What every request event carries for the notifier. `row`: a request row, or a
-    `Submitted`."""
+def tracking_url(settings: GarageSettings, request: GarageRequest) -> str:
+    return f"{settings.public_base_url}/garage/suivi/{request.tracking_token}"
+
+
+def event_fields(settings: GarageSettings, request: GarageRequest, subject: str) -> dict[str, Any]:
+    """What every request event carries for the notifier."""
     return {
-        "request_id": row.id,
-        "request_number": row.number,
-        "client_email": row.email,
-        "client_name": f"{row.first_name} {row.last_name}",
-        "subject": f"{subject} — {row.number}",
-        "tracking_url": tracking_url(settings, row),
+        "request_id": request.id,
+        "request_number": request.number,
+        "client_email": request.email,
+        "client_name": f"{request.first_name} {request.last_name}",
+        "subject": f"{subject} — {request.number}",
+        "tracking_url": tracking_url(settings, request),
     }
 
 
-@dataclass(frozen=True, slots=True)
-class Submitted:
-    """A stored submission: what the confirmation and its event need."""
-
-    id: UUID
-    number: str
-    status: S
-    tracking_token: str
-    email: str
-    first_name: str
-    last_name: str
-
-
-async def submit(db: Database, settings: GarageSettings, data: RequestSubmission) -> Submitted:
-    [submitted] = await submit_many(db, settings, [data])
-    return submitted
-
-
-async def submit_many(
-    db: Database,
-    settings: GarageSettings,
-    submissions: Sequence[RequestSubmission],
-    correlation_ids: Sequence[str | None] | None = None,
-) -> list[Submitted]:
-    """Stores requests, drafts their quotes from the catalogue, publishes the submissions,
-    in two statements whatever their number.
-
-    Numbers come from a per-year counter row locked until commit (gap-free), taken for all
-    the submissions at once by the statement that writes what needs no number (history
-    and quotes: their foreign keys are checked at commit). Each submission's event keeps
-    its own correlation id when they are given (a batch gathers several HTTP requests).
-    """
-    now = utcnow()
-    count = len(submissions)
-    ids = [new_event_id() for _ in submissions]
-    tokens = [secrets.token_urlsafe(24) for _ in submissions]
-    requests = [data.model_dump(exclude={"consent"}, mode="json") for data in submissions]
-    numbers = await take_references(
-        db,
-        "DEM",
-        now.year,
-        count,
-        writing=[
-            repository.history_rows(
-                {
-                    "request_id": ids,
-                    "action": ["submit"] * count,
-                    "to_status": [S.SUBMITTED.value] * count,
-                    "actor": ["client"] * count,
-                }
-            ),
-            quotes.quote_rows(
-                _draft_quotes(settings, ids, [data.service_type for data in submissions])
-            ),
-        ],
+async def create(
+    session: AsyncSession, settings: GarageSettings, data: RequestSubmission, now: datetime
+) -> GarageRequest:
+    """A client's request, numbered, with its first history line and its event."""
+    request = GarageRequest(
+        id=new_event_id(),
+        number=await next_reference(session, "DEM", now.year),
+        status=S.SUBMITTED,
+        **data.model_dump(exclude={"consent"}),
+        consent_at=now,
+        tracking_token=secrets.token_urlsafe(24),
+        submitted_at=now,
+        quote_due_at=now + timedelta(hours=settings.quote_deadline_hours),
+        diagnosis_due_at=now + timedelta(hours=settings.diagnosis_deadline_hours),
     )
-    submitted = [
-        Submitted(
-            id=request_id,
-            number=number,
-            status=S.SUBMITTED,
-            tracking_token=token,
-            email=data["email"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-        )
-        for request_id, number, token, data in zip(ids, numbers, tokens, requests, strict=True)
-    ]
-    envelopes = outbox.envelopes(
-        [
-            (
-                RequestSubmittedV1(
-                    **event_fields(settings, request, "Votre demande au garage pédagogique"),
-                    service_type=data["service_type"],
-                    urgency=data["urgency"],
-                    plate=data["plate"],
-                    make=data["make"],
-                    model=data["model"],
-                    description=data["description"],
-                    submitted_at=now,
-                ),
-                request.number,
-            )
-            for request, data in zip(submitted, requests, strict=True)
-        ],
-        correlation_ids,
-    )
-    # From the numbers on, the counter is locked: the events are built, then one round
-    # trip and the commit.
-    await insert_rows(
-        db,
-        repository.request_rows(
-            {
-                "id": ids,
-                "number": numbers,
-                "status": [S.SUBMITTED.value] * count,
-                **{name: [r[name] for r in requests] for name in requests[0]},
-                "consent_at": [now] * count,
-                "tracking_token": tokens,
-                "submitted_at": [now] * count,
-                "quote_due_at": [now + timedelta(hours=settings.quote_deadline_hours)] * count,
-                "diagnosis_due_at": [now + timedelta(hours=settings.diagnosis_deadline_hours)]
-                * count,
-            }
+    await repository.save(session, request)
+    await _record(session, request, "submit", None, "client", None)
+    await outbox.publish(
+        session,
+        RequestSubmittedV1(
+            **event_fields(settings, request, "Votre demande au garage pédagogique"),
+            service_type=request.service_type,
+            service_type_label=SERVICE_LABELS[request.service_type],
+            urgency=request.urgency,
+            urgency_label=URGENCY_LABELS[request.urgency],
+            plate=request.plate,
+            make=request.make,
+            model=request.model,
+            description=request.description,
+            submitted_at=now,
         ),
-        outbox.rows(envelopes),
+        subject=request.number,
     )
-    return submitted
+    return request
 
 
-def _draft_quotes(
-    settings: GarageSettings, request_ids: list[UUID], service_types: list[str]
-) -> dict[str, list[Any]]:
-    """Version 1 of each quote, from the catalogue line-up of its service type."""
-    # Looked up once per service type of the batch: the cache key hashes the whole line-up.
-    by_type = {
-        service_type: _priced_draft(
-            tuple(settings.catalogue.get(service_type, ())),
-            settings.hourly_rate,
-            settings.vat_rate,
-        )
-        for service_type in set(service_types)
-    }
-    priced = [by_type[service_type] for service_type in service_types]
-    count = len(request_ids)
-    return {
-        "id": [new_event_id() for _ in request_ids],
-        "request_id": request_ids,
-        "version": [1] * count,
-        "is_supplement": [False] * count,
-        "status": [QuoteStatus.DRAFT.value] * count,
-        "lines": [lines for lines, _ in priced],
-        "hourly_rate": [settings.hourly_rate] * count,
-        "vat_rate": [settings.vat_rate] * count,
-        "total_ht": [total.ht for _, total in priced],
-        "total_vat": [total.vat for _, total in priced],
-        "total_ttc": [total.ttc for _, total in priced],
-    }
+async def _record(
+    session: AsyncSession,
+    request: GarageRequest,
+    action: str,
+    from_status: RequestStatus | None,
+    actor: str,
+    note: str | None,
+) -> None:
+    await repository.add_history(
+        session,
+        RequestHistory(
+            request_id=request.id,
+            action=action,
+            from_status=from_status,
+            to_status=request.status,
+            actor=actor,
+            note=note,
+        ),
+    )
 
 
-@functools.cache
-def _priced_draft(
-    catalogue: tuple[CatalogueLine, ...], hourly_rate: Decimal, vat_rate: Decimal
-) -> tuple[str, Totals]:
-    """A line-up's stored lines (JSON) and totals, priced once per line-up and rates."""
-    lines = lines_from_catalogue(catalogue, hourly_rate)
-    return json.dumps(lines), totals(lines, vat_rate)
-
-
-async def get_request(session: AsyncSession, number: str, *, for_update: bool = False) -> Row[Any]:
-    row = await repository.get_by_number(session, number, for_update=for_update)
-    if row is None:
+async def get_request(
+    session: AsyncSession, number: str, *, for_update: bool = False
+) -> GarageRequest:
+    request = await repository.get_by_number(session, number, for_update=for_update)
+    if request is None:
         raise NotFound(f"no request {number}")
-    return row
+    return request
+
+
+async def get_by_id(
+    session: AsyncSession, request_id: UUID, *, for_update: bool = False
+) -> GarageRequest:
+    """The request a quote or a booking belongs to."""
+    request = await repository.get_by_id(session, request_id, for_update=for_update)
+    if request is None:
+        raise NotFound(f"no request {request_id}")
+    return request
 
 
 async def move(
     session: AsyncSession,
     settings: GarageSettings,
-    row: Row[Any],
+    request: GarageRequest,
     *,
     action: str,
-    to_status: S,
+    to_status: RequestStatus,
     actor: str,
     note: str | None = None,
-    values: dict[str, Any] | None = None,
-) -> Row[Any]:
-    """Every status change: the row, a history line and a status event, together."""
-    updated = await repository.update_request(
-        session, row.id, {"status": to_status, **(values or {})}
-    )
-    await repository.add_history(
-        session,
-        request_id=row.id,
-        action=action,
-        from_status=row.status,
-        to_status=to_status,
-        actor=actor,
-        note=note,
-    )
+) -> GarageRequest:
+    """Every status change: the row, a history line and a status event, together. The
+    caller sets what else the action changes on `request` before."""
+    from_status = request.status
+    request.status = to_status
+    await repository.save(session, request)
+    await _record(session, request, action, from_status, actor, note)
     await outbox.publish(
         session,
         RequestStatusChangedV1(
-            **event_fields(settings, updated, "Suivi de votre demande"),
+            **event_fields(settings, request, "Suivi de votre demande"),
             action=action,
-            from_status=row.status,
+            from_status=from_status,
             to_status=to_status,
             status_label=STATUS_LABELS[to_status],
         ),
-        subject=row.number,
+        subject=request.number,
     )
-    return updated
-
-
-async def transition(
-    session: AsyncSession,
-    settings: GarageSettings,
-    number: str,
-    command: TransitionRequest,
-    *,
-    actor: str,
-    if_match: str | None = None,
-) -> Row[Any]:
-    row = await get_request(session, number, for_update=True)
-    if if_match is not None:
-        check_if_match(if_match, row.version)
-    sources, target = TRANSITIONS[command.action]
-    if row.status not in sources:
-        raise TransitionNotAllowed(
-            f"cannot {command.action} a request that is {row.status}",
-            status_now=row.status,
-            allowed_actions=allowed_actions(row.status),
-        )
-    values: dict[str, Any] = {}
-    if command.action == "start":
-        accepted, pending_supplement = await quotes.gate_state(session, row.id)
-        if not accepted or pending_supplement:
-            raise QuoteNotAccepted(
-                "an accepted quote is required"
-                if not accepted
-                else "a supplement (avenant) awaits the client's decision",
-                status_now=row.status,
-                allowed_actions=allowed_actions(row.status),
-            )
-    elif command.action == "triage":
-        values["triaged_at"] = utcnow()
-    elif command.action == "finish":
-        if command.work_done:
-            values["work_done"] = command.work_done
-    elif command.action == "hand_back":
-        values["handed_back_at"] = utcnow()
-    elif command.action == "cancel":
-        await planning.release(session, row.id)
-    elif command.action == "schedule":
-        await _book_sessions(session, row, command.session_ids)
-    updated = await move(
-        session,
-        settings,
-        row,
-        action=command.action,
-        to_status=target,
-        actor=actor,
-        note=command.note,
-        values=values,
-    )
-    if command.action == "schedule":
-        booked = await planning.sessions_of_request(session, row.id)
-        await outbox.publish(
-            session,
-            RequestScheduledV1(
-                **event_fields(settings, updated, "Rendez-vous au garage pédagogique"),
-                sessions=[
-                    ScheduledSession(starts_at=s.starts_at, ends_at=s.ends_at) for s in booked
-                ],
-                teachers=sorted({*updated.teachers, *(s.teacher for s in booked)}),
-                student_group=updated.student_group,
-            ),
-            subject=row.number,
-        )
-    elif command.action == "finish":
-        await outbox.publish(
-            session,
-            RequestReadyForPickupV1(
-                **event_fields(settings, updated, "Votre véhicule est prêt"), plate=updated.plate
-            ),
-            subject=row.number,
-        )
-    return updated
-
-
-async def _book_sessions(session: AsyncSession, row: Row[Any], session_ids: Sequence[UUID]) -> None:
-    if not session_ids:
-        raise InvalidInput("schedule needs at least one workshop session", field="session_ids")
-    locked = await planning.lock_sessions(session, sorted(set(session_ids)))
-    missing = set(session_ids) - {s.id for s, _ in locked}
-    if missing:
-        raise InvalidInput(
-            f"unknown workshop session(s): {', '.join(map(str, sorted(missing)))}",
-            field="session_ids",
-        )
-    full = [s for s, booked in locked if booked >= s.bays]
-    if full:
-        raise SessionFull(
-            f"no free bay in session(s) starting {', '.join(str(s.starts_at) for s in full)}",
-            session_ids=[str(s.id) for s in full],
-        )
-    await planning.book(session, [s.id for s, _ in locked], row.id)
+    return request
 
 
 async def assign(
     session: AsyncSession, number: str, data: Assignment, *, actor: str, if_match: str | None
-) -> Row[Any]:
-    row = await get_request(session, number, for_update=True)
-    check_if_match(if_match, row.version)
-    updated = await repository.update_request(
-        session, row.id, {"teachers": data.teachers, "student_group": data.student_group}
-    )
-    await repository.add_history(
+) -> GarageRequest:
+    request = await get_request(session, number, for_update=True)
+    check_if_match(if_match, request.version)
+    request.teachers = data.teachers
+    request.student_group = data.student_group
+    await repository.save(session, request)
+    await _record(
         session,
-        request_id=row.id,
-        action="assign",
-        from_status=row.status,
-        to_status=row.status,
-        actor=actor,
-        note=f"enseignants : {', '.join(data.teachers) or '—'} ; "
-        f"groupe : {data.student_group or '—'}",
+        request,
+        "assign",
+        request.status,
+        actor,
+        f"enseignants : {', '.join(data.teachers) or '—'} ; groupe : {data.student_group or '—'}",
     )
-    return updated
+    return request
 
 
-def summary(row: Row[Any]) -> RequestSummary:
-    return RequestSummary(**_summary_fields(row))
-
-
-def _summary_fields(row: Row[Any]) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "number": row.number,
-        "status": row.status,
-        "status_label": STATUS_LABELS[row.status],
-        "last_name": row.last_name,
-        "first_name": row.first_name,
-        "plate": row.plate,
-        "service_type": row.service_type,
-        "urgency": row.urgency,
-        "submitted_at": row.submitted_at,
-        "quote_due_at": row.quote_due_at,
-        "quote_deadline_missed": row.quote_deadline_missed_at is not None,
-        "diagnosis_deadline_missed": row.diagnosis_deadline_missed_at is not None,
-        "teachers": list(row.teachers),
-        "student_group": row.student_group,
-    }
-
-
-async def detail(session: AsyncSession, settings: GarageSettings, row: Row[Any]) -> RequestDetail:
-    entries = await repository.history(session, row.id)
-    return RequestDetail(
-        **_summary_fields(row),
-        email=row.email,
-        phone=row.phone,
-        make=row.make,
-        model=row.model,
-        vin=row.vin,
-        mileage_km=row.mileage_km,
-        description=row.description,
-        diagnosis_due_at=row.diagnosis_due_at,
-        work_done=row.work_done,
-        tracking_url=tracking_url(settings, row),
-        anonymised_at=row.anonymised_at,
-        history=[
-            HistoryEntry(
-                action=e.action,
-                from_status=e.from_status,
-                to_status=e.to_status,
-                actor=e.actor,
-                note=e.note,
-                at=e.at,
-            )
-            for e in entries
-        ],
+async def detail(
+    session: AsyncSession, settings: GarageSettings, request: GarageRequest
+) -> RequestDetail:
+    return RequestDetail.build(
+        request, await repository.history(session, request.id), tracking_url(settings, request)
     )
 
 
-def etag(row: Row[Any]) -> str:
-    return etag_for(row.version)
+async def history(session: AsyncSession, request: GarageRequest) -> list[RequestHistory]:
+    return await repository.history(session, request.id)
 
 
 async def list_requests(
     session: AsyncSession,
     *,
-    status: str | None,
+    status: RequestStatus | None,
     overdue: bool | None,
-    after: tuple[datetime, UUID] | None,
-    limit: int,
-) -> Sequence[Row[Any]]:
-    return await repository.list_requests(
-        session, status=status, overdue=overdue, after=after, limit=limit
-    )
+    page: PageRequest,
+) -> Paged[GarageRequest]:
+    return await repository.list_requests(session, status=status, overdue=overdue, page=page)
 
 
-@dataclass(frozen=True)
-class TrackingView:
-    request: Row[Any]
-    history: Sequence[Row[Any]]
-    sessions: Sequence[Row[Any]]
-    status_label: str
-
-
-async def tracking(session: AsyncSession, token: str) -> TrackingView:
-    row = await repository.get_by_tracking_token(session, token) if len(token) < 100 else None
-    if row is None:
+async def by_tracking_token(session: AsyncSession, token: str) -> GarageRequest:
+    request = await repository.get_by_tracking_token(session, token) if len(token) < 100 else None
+    if request is None:
         raise NotFound("unknown tracking link")
-    return TrackingView(
-        request=row,
-        history=await repository.history(session, row.id),
-        sessions=await planning.sessions_of_request(session, row.id),
-        status_label=STATUS_LABELS[row.status],
-    )
+    return request
 
 
 async def flag_missed_deadlines(
-    session: AsyncSession, settings: GarageSettings, now: datetime | None = None
+    session: AsyncSession, settings: GarageSettings, now: datetime
 ) -> int:
     """The deadline timer: each missed deadline is flagged once and published once."""
-    now = now or utcnow()
     flagged = 0
-    for deadline, due_column in (("quote", "quote_due_at"), ("diagnosis", "diagnosis_due_at")):
-        rows = await repository.claim_missed_deadlines(session, now, deadline)
-        if not rows:
-            continue
-        await repository.mark_deadline_missed(session, [r.id for r in rows], deadline, now)
-        await outbox.publish_many(
-            session,
-            [
-                (
-                    DeadlineMissedV1(
-                        **event_fields(settings, r, "Délai dépassé"),
-                        deadline=deadline,
-                        due_at=getattr(r, due_column),
-                    ),
-                    r.number,
-                )
-                for r in rows
-            ],
-        )
-        flagged += len(rows)
+    for deadline in ("quote", "diagnosis"):
+        requests = await repository.claim_missed_deadlines(session, now, deadline)
+        events = []
+        for request in requests:
+            if deadline == "quote":
+                request.quote_deadline_missed_at = now
+                due_at = request.quote_due_at
+            else:
+                request.diagnosis_deadline_missed_at = now
+                due_at = request.diagnosis_due_at
+            await repository.save(session, request)
+            event = DeadlineMissedV1(
+                **event_fields(settings, request, "Délai dépassé"),
+                deadline=deadline,
+                deadline_label=DEADLINE_LABELS[deadline],
+                due_at=due_at,
+            )
+            events.append((event, request.number))
+        await outbox.publish_many(session, events)
+        flagged += len(requests)
     return flagged
 
 
-async def anonymise_closed_requests(
-    session: AsyncSession, settings: GarageSettings, now: datetime | None = None
-) -> int:
-    """The retention timer: the client's personal data is erased from requests closed for
-    longer than `personal_data_retention_days` (each request once)."""
-    now = now or utcnow()
+async def anonymise_closed(
+    session: AsyncSession, settings: GarageSettings, now: datetime
+) -> list[UUID]:
+    """The client's personal data is erased from requests closed for longer than
+    `personal_data_retention_days` (a batch, each request once); their ids are returned
+    for the other domains to forget them too."""
     request_ids = await repository.claim_to_anonymise(
         session, now - timedelta(days=settings.personal_data_retention_days)
     )
     if request_ids:
         await repository.anonymise(session, request_ids, now)
-        await quotes.forget_clients(session, request_ids)
-    return len(request_ids)
+    return request_ids
 
 
 async def stats(session: AsyncSession) -> RequestStats:
     return RequestStats(
-        requests_per_type=await repository.count_by(session, "service_type"),
-        requests_per_status=await repository.count_by(session, "status"),
-        mean_hours_to_quote=await repository.mean_hours(session, "quoted_at"),
-        mean_hours_to_hand_back=await repository.mean_hours(session, "handed_back_at"),
+        requests_per_type=await repository.count_by(session, GarageRequest.service_type),
+        requests_per_status=await repository.count_by(session, GarageRequest.status),
+        mean_hours_to_quote=await repository.mean_hours(session, GarageRequest.quoted_at),
+        mean_hours_to_hand_back=await repository.mean_hours(session, GarageRequest.handed_back_at),
     )
