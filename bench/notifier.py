@@ -37,7 +37,7 @@ import aiosmtplib
 import httpx
 import uvloop
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -50,12 +50,20 @@ from guichet_common.events import new_event_id  # noqa: E402
 from guichet_common.settings import asyncpg_url  # noqa: E402
 from guichet_common.testing.plugin import alembic_upgrade  # noqa: E402
 from notifier.deliveries import service as deliveries_service  # noqa: E402
-from notifier.deliveries.models import delivery, delivery_attempt, stored_event  # noqa: E402
-from notifier.rules.catalogue import SAMPLES  # noqa: E402
+from notifier.deliveries.models import (  # noqa: E402
+    AttemptTrigger,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    StoredEvent,
+)
+from notifier.deps import NotifierState  # noqa: E402
+from notifier.rules.service import SAMPLES, rules_for  # noqa: E402
+from notifier.sending.handlers import drain  # noqa: E402
 from notifier.sending.service import Sender  # noqa: E402
 from notifier.settings import NotifierSettings  # noqa: E402
 from notifier.webhooks import repository as webhooks_repository  # noqa: E402
-from notifier.webhooks.models import webhook_endpoint  # noqa: E402
+from notifier.webhooks.models import WebhookEndpoint  # noqa: E402
 from notifier.webhooks.signing import new_secret  # noqa: E402
 
 DATABASE_URL = asyncpg_url(
@@ -196,16 +204,16 @@ async def bare_httpx(url: str, count: int) -> float:
 # --- the notifier's sender -----------------------------------------------------------------
 
 
-def garage_event(event_type: str, n: int, now: datetime) -> dict[str, Any]:
+def garage_event(event_type: str, n: int, now: datetime) -> StoredEvent:
     data = {**SAMPLES["garage.request.submitted.v1"], "client_email": f"client{n}@example.org"}
-    return {
-        "id": new_event_id(),
-        "type": event_type,
-        "source": "/services/garage",
-        "subject": f"DEM-2026-{n:04d}",
-        "time": now,
-        "data": data,
-    }
+    return StoredEvent(
+        id=new_event_id(),
+        type=event_type,
+        source="/services/garage",
+        subject=f"DEM-2026-{n:04d}",
+        time=now,
+        data=data,
+    )
 
 
 async def notifier_rate(
@@ -218,38 +226,43 @@ async def notifier_rate(
     """Queues `count` deliveries (untimed, in bulk), then times the sender draining them."""
     now = datetime.now(UTC)
     events = [garage_event(event_type, n, now) for n in range(count)]
+    trigger = AttemptTrigger.SCHEDULED
     async with unit_of_work(factory) as session:
-        for table in (delivery_attempt, delivery, webhook_endpoint, stored_event):
-            await session.execute(table.delete())
-        rows: list[dict[str, Any]] = []
+        for model in (DeliveryAttempt, Delivery, WebhookEndpoint, StoredEvent):
+            await session.execute(delete(model))
+        session.add_all(events)
+        await session.flush()
         if endpoint_url is not None:
-            endpoint = await webhooks_repository.insert_endpoint(
-                session,
-                {
-                    "id": new_event_id(),
-                    "url": endpoint_url,
-                    "event_types": ["garage.*"],
-                    "secret": new_secret(),
-                    "created_at": now,
-                },
+            endpoint = WebhookEndpoint(
+                id=new_event_id(),
+                url=endpoint_url,
+                event_types=["garage.*"],
+                secret=new_secret(),
+                created_at=now,
             )
-            rows = [
-                deliveries_service.webhook_row(event, endpoint.id, now, "scheduled")
-                for event in events
+            await webhooks_repository.save(session, endpoint)
+            wanted = [
+                deliveries_service.new_webhook(event, endpoint.id, now, trigger) for event in events
             ]
         else:
-            for event in events:
-                rows += deliveries_service.email_rows(event, settings, now, "scheduled")
-        await session.execute(stored_event.insert(), events)
-        await session.execute(delivery.insert(), rows)
-    sender = Sender.from_settings(factory, settings)
-    started = time.perf_counter()
-    sent = await sender.drain()
-    elapsed = time.perf_counter() - started
-    await sender.close()
+            wanted = [
+                deliveries_service.new_email(event, rule.template, address, settings, now, trigger)
+                for event in events
+                for rule in rules_for(event.type)
+                for address in rule.audience.resolve(event.data, settings)
+            ]
+        await deliveries_service.add(session, wanted)
+    state = NotifierState.open(settings)
+    try:
+        sender = Sender(settings, state.email_transport, state.http)
+        started = time.perf_counter()
+        sent = await drain(factory, settings, sender)
+        elapsed = time.perf_counter() - started
+    finally:
+        await state.close()
     async with factory() as session:
         failed = await session.scalar(
-            select(func.count()).select_from(delivery).where(delivery.c.state != "sent")
+            select(func.count()).select_from(Delivery).where(Delivery.state != DeliveryState.SENT)
         )
     assert failed == 0 and sent == count, (failed, sent)
     return sent / elapsed

@@ -1,5 +1,6 @@
+import notifier.main  # noqa: F401  (imports every model: the metadata is complete)
 from guichet_common.migrations import run_migrations
-from notifier.db import metadata
+from notifier.db import Base
 from notifier.settings import NotifierSettings
 
-run_migrations(metadata, NotifierSettings())
+run_migrations(Base.metadata, NotifierSettings())

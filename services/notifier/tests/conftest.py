@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guichet_common.auth import mint_token
@@ -24,12 +24,27 @@ from guichet_common.db import SessionFactory, make_session_factory, unit_of_work
 from guichet_common.events import Envelope as EventEnvelope
 from guichet_common.events import new_event_id
 from guichet_common.runtime import Resources
-from notifier.deliveries import service as deliveries_service
+from notifier.deliveries.models import Channel, Delivery, DeliveryAttempt
+from notifier.deps import NotifierState
 from notifier.main import create_app
+from notifier.rules import service as rules
+from notifier.sending import handlers
 from notifier.sending.service import Sender
 from notifier.settings import NotifierSettings
 
 TEACHERS = ("prof.meca@lycee.example", "chef.atelier@lycee.example")
+
+# A garage event type with no email rule: only webhook deliveries come of it.
+STATUS_CHANGED = "garage.request.status_changed.v1"
+STATUS_CHANGED_DATA: dict[str, Any] = {
+    "request_number": "DEM-2026-0021",
+    "client_email": "camille.martin@example.org",
+    "client_name": "Camille Martin",
+    "from_status": "triaged",
+    "to_status": "quoted",
+    "status_label": "en attente — devis envoyé",
+    "tracking_url": "http://127.0.0.1:8000/garage/suivi/exemple-jeton",
+}
 
 
 @pytest.fixture(scope="session")
@@ -121,6 +136,7 @@ class HttpReceiver:
     port: int = 0
     requests: list[ReceivedRequest] = field(default_factory=list)
     script: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
+    before_answer: Callable[[], Awaitable[None]] | None = None  # e.g. look at the database
     server: asyncio.Server | None = None
 
     @property
@@ -152,6 +168,8 @@ class HttpReceiver:
                         headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 self.requests.append(ReceivedRequest(method, path, headers, body))
+                if self.before_answer is not None:
+                    await self.before_answer()
                 status, extra, payload = self.script.pop(0) if self.script else (200, {}, b"ok")
                 response = [f"HTTP/1.1 {status} X", f"content-length: {len(payload)}"]
                 response += [f"{k}: {v}" for k, v in extra.items()]
@@ -207,21 +225,49 @@ def no_jitter(delay: float) -> float:
     return delay
 
 
+class SenderUnderTest:
+    """A sender with its own state (transport, HTTP client), driven as the worker drives
+    it: `run_once` is one cycle of the boundary (claim and commit, send, record)."""
+
+    def __init__(
+        self,
+        factory: SessionFactory,
+        settings: NotifierSettings,
+        state: NotifierState,
+        clock: FakeClock,
+    ) -> None:
+        self.factory = factory
+        self.settings = settings
+        self.sender = Sender(
+            settings, state.email_transport, state.http, clock=clock, jitter=no_jitter
+        )
+
+    async def run_once(self) -> int:
+        return await handlers.send_once(self.factory, self.settings, self.sender)
+
+    async def drain(self) -> int:
+        return await handlers.drain(self.factory, self.settings, self.sender)
+
+
+MakeSender = Callable[..., SenderUnderTest]
+
+
 @pytest.fixture
 async def sender_factory(
     session_factory: SessionFactory, settings: NotifierSettings, clock: FakeClock
-) -> AsyncIterator[Any]:
-    made: list[Sender] = []
+) -> AsyncIterator[MakeSender]:
+    """`sender_factory(smtp_url, **settings)`: no SMTP URL writes `.eml` files."""
+    states: list[NotifierState] = []
 
-    def make(smtp_url: str | None = None, **overrides: Any) -> Sender:
+    def make(smtp_url: str | None = None, **overrides: Any) -> SenderUnderTest:
         effective = settings.model_copy(update={"smtp_url": smtp_url, **overrides})
-        sender = Sender.from_settings(session_factory, effective, clock=clock, jitter=no_jitter)
-        made.append(sender)
-        return sender
+        state = NotifierState.open(effective)
+        states.append(state)
+        return SenderUnderTest(session_factory, effective, state, clock)
 
     yield make
-    for sender in made:
-        await sender.close()
+    for state in states:
+        await state.close()
 
 
 def envelope(
@@ -240,7 +286,25 @@ def envelope(
 async def ingest(factory: SessionFactory, settings: NotifierSettings, event: EventEnvelope) -> None:
     """An event through the notifier's rules, as its consumer takes it."""
     async with unit_of_work(factory) as session:
-        await deliveries_service.ingest_event(session, event, settings, event.time)
+        await rules.ingest_event(session, event, settings, event.time)
+
+
+async def stored_deliveries(
+    factory: SessionFactory, channel: Channel | None = None
+) -> list[Delivery]:
+    """The deliveries in the database, oldest first."""
+    statement = select(Delivery).order_by(Delivery.created_at, Delivery.id)
+    if channel is not None:
+        statement = statement.where(Delivery.channel == channel)
+    async with factory() as session:
+        return list((await session.scalars(statement)).all())
+
+
+async def stored_attempts(factory: SessionFactory) -> list[DeliveryAttempt]:
+    async with factory() as session:
+        return list(
+            (await session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id))).all()
+        )
 
 
 @dataclass
@@ -252,6 +316,22 @@ class Api:
     def token(self, *roles: str) -> dict[str, str]:
         secret = self.settings.jwt_secret.get_secret_value()
         return {"Authorization": f"Bearer {mint_token(secret, subject='t', roles=list(roles))}"}
+
+    async def etag(self, path: str, *roles: str) -> str:
+        """The ETag read at `path` (an endpoint or a delivery), for If-Match."""
+        response = await self.client.get(path, headers=self.token(*(roles or ("admin",))))
+        assert response.status_code == 200, response.text
+        return response.headers["ETag"]
+
+    async def create_endpoint(self, url: str, **extra: Any) -> dict[str, Any]:
+        response = await self.client.post(
+            "/api/notifier/webhooks",
+            json={"url": url, "event_types": ["garage.*"], **extra},
+            headers=self.token("admin"),
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.runtime import Resources, ServiceWorker
 from guichet_common.testing.bus import wait_for
 from notifier.main import definition
-from notifier.rules.catalogue import SAMPLES
+from notifier.rules.service import SAMPLES
 from notifier.settings import NotifierSettings
 
 from .conftest import SmtpServer, envelope

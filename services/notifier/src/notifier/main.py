@@ -13,28 +13,32 @@ from guichet_common.runtime import (
     Timer,
     create_service_app,
 )
-from notifier.db import metadata, plumbing
+from notifier.db import Base, plumbing
 from notifier.deliveries.handlers import purge_old_deliveries
 from notifier.deliveries.router import router as deliveries_router
+from notifier.deps import NotifierState, notifier_lifespan
 from notifier.events import SERVICE, outbox, published
 from notifier.rules.router import router as templates_router
-from notifier.sending.service import run_sender
+from notifier.sending.handlers import run_sender
 from notifier.settings import NotifierSettings
 from notifier.subscriptions import build_subscriptions
 from notifier.webhooks.router import router as webhooks_router
 
 
-def definition(settings: NotifierSettings | None = None) -> ServiceDefinition:
+def definition(
+    settings: NotifierSettings | None = None,
+) -> ServiceDefinition[NotifierSettings, NotifierState]:
     settings = settings or NotifierSettings()
     return ServiceDefinition(
         name=SERVICE,
         title="Guichet notifier",
         description="Email and signed webhooks for every other service's events.",
         settings=settings,
-        metadata=metadata,
+        metadata=Base.metadata,
         tables=plumbing,
         outbox=outbox,
         published=published,
+        lifespan=notifier_lifespan,
         routers=[deliveries_router, webhooks_router, templates_router],
         subscriptions=build_subscriptions(settings),
         background=[BackgroundTask("sender", run_sender)],

@@ -4,12 +4,11 @@ from typing import Any
 
 import pytest
 
-from guichet_common.db import SessionFactory, unit_of_work
-from notifier.deliveries import service as deliveries_service
-from notifier.rules.catalogue import SAMPLES
+from guichet_common.db import SessionFactory
+from notifier.rules.service import SAMPLES
 from notifier.settings import NotifierSettings
 
-from ..conftest import Api, HttpReceiver, SmtpServer, envelope
+from ..conftest import Api, HttpReceiver, MakeSender, SmtpServer, envelope, ingest
 
 pytestmark = pytest.mark.integration
 
@@ -20,22 +19,15 @@ async def test_timeline_lists_every_email_and_webhook_about_a_subject(
     settings: NotifierSettings,
     smtp_server: SmtpServer,
     receiver: HttpReceiver,
-    sender_factory: Any,
+    sender_factory: MakeSender,
 ) -> None:
-    created = await api.client.post(
-        "/api/notifier/webhooks",
-        json={"url": receiver.url, "event_types": ["garage.quote.*"]},
-        headers=api.token("admin"),
-    )
-    assert created.status_code == 201
-    async with unit_of_work(session_factory) as session:
-        for event_type, subject in (
-            ("garage.request.submitted.v1", "DEM-2026-0021"),
-            ("garage.quote.accepted.v1", "DEM-2026-0021"),
-            ("garage.request.submitted.v1", "DEM-2026-0022"),
-        ):
-            event = envelope(event_type, SAMPLES[event_type], subject=subject)
-            await deliveries_service.ingest_event(session, event, settings, event.time)
+    await api.create_endpoint(receiver.url, event_types=["garage.quote.*"])
+    for event_type, subject in (
+        ("garage.request.submitted.v1", "DEM-2026-0021"),
+        ("garage.quote.accepted.v1", "DEM-2026-0021"),
+        ("garage.request.submitted.v1", "DEM-2026-0022"),
+    ):
+        await ingest(session_factory, settings, envelope(event_type, SAMPLES[event_type], subject))
     smtp_server.handler.reply_to_data = "554 5.7.1 Rejected"
     await sender_factory(smtp_server.url).run_once()
 
@@ -64,19 +56,19 @@ async def test_timeline_lists_every_email_and_webhook_about_a_subject(
 
     # A person retries one failed mail: it goes out, with the Message-ID it always had.
     smtp_server.handler.reply_to_data = None
-    retried = await api.client.post(
-        f"/api/notifier/deliveries/{emails[0]['id']}/retry", headers=staff
-    )
+    path = f"/api/notifier/deliveries/{emails[0]['id']}"
+    etag = await api.etag(path, "garage_teacher")
+    retried = await api.client.post(f"{path}/retry", headers={**staff, "If-Match": etag})
     assert retried.status_code == 202, retried.text
     assert retried.json()["state"] == "pending"
+    assert retried.headers["ETag"] != etag
     await sender_factory(smtp_server.url).run_once()
     [message] = smtp_server.handler.messages
     assert message["Message-ID"] == emails[0]["message_id"]
-    again = await api.client.post(
-        f"/api/notifier/deliveries/{emails[0]['id']}/retry", headers=staff
-    )
+    etag = await api.etag(path, "garage_teacher")
+    again = await api.client.post(f"{path}/retry", headers={**staff, "If-Match": etag})
     assert again.status_code == 409
-    one = await api.client.get(f"/api/notifier/deliveries/{emails[0]['id']}", headers=staff)
+    one = await api.client.get(path, headers=staff)
     assert [a["outcome"] for a in one.json()["attempt_log"]] == ["permanent_failure", "success"]
 
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 import pytest
 from jinja2 import UndefinedError
 
-from notifier.consumed import CONSUMED
-from notifier.rules.catalogue import RULES, SAMPLES, rules_for
+from notifier.events import published
+from notifier.rules import garage
+from notifier.rules.models import Rule
 from notifier.rules.rendering import long_date, long_datetime, money, render, template_names
+from notifier.rules.service import RULES, SAMPLES, rules_for
 from notifier.settings import NotifierSettings
 
 
@@ -15,10 +17,7 @@ def plain(text: str) -> str:
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.template)
-def test_every_shipped_rule_renders_its_sample(rule: object) -> None:
-    from notifier.rules.catalogue import Rule
-
-    assert isinstance(rule, Rule)
+def test_every_shipped_rule_renders_its_sample(rule: Rule) -> None:
     rendered = render(rule.template, SAMPLES[rule.event_type])
     assert rendered.subject and "\n" not in rendered.subject
     assert rendered.text.strip() and rendered.html.lstrip().startswith("<!DOCTYPE html>")
@@ -27,11 +26,23 @@ def test_every_shipped_rule_renders_its_sample(rule: object) -> None:
 
 def test_every_template_pair_is_used_by_a_rule_and_every_sample_fits_its_contract() -> None:
     assert set(template_names()) == {rule.template for rule in RULES}
-    models = {model.event_type: model for model in CONSUMED}
-    for event_type, sample in SAMPLES.items():
-        if event_type in models:
-            models[event_type].model_validate(sample)
-    assert set(models) <= set(SAMPLES)
+    # The garage's through this service's consumer models, ours through the published ones.
+    models = {model.event_type: model for model in (*garage.CONSUMED, *published.models())}
+    for rule in RULES:
+        models[rule.event_type].model_validate(SAMPLES[rule.event_type])
+    assert {model.event_type for model in garage.CONSUMED} <= set(SAMPLES)
+
+
+def test_labels_come_from_the_event() -> None:
+    submitted = render("garage_request_submitted", SAMPLES["garage.request.submitted.v1"])
+    assert "Prestation : Freins" in submitted.text and "Urgence : Moyenne" in submitted.text
+    assert "<li>Prestation : Freins</li>" in submitted.html
+    missed = render("garage_deadline_missed", SAMPLES["garage.deadline.missed.v1"])
+    assert missed.subject == "[DEM-2026-0021] Délai dépassé : envoi du devis"
+    without_label = dict(SAMPLES["garage.deadline.missed.v1"])
+    del without_label["deadline_label"]
+    with pytest.raises(UndefinedError, match="deadline_label"):
+        render("garage_deadline_missed", without_label)
 
 
 def test_strict_undefined_catches_a_missing_variable() -> None:

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from ..conftest import Api, SmtpServer
+from ..conftest import Api, MakeSender, SmtpServer
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +32,7 @@ async def test_preview_renders_with_sample_or_given_data(api: Api) -> None:
 
 
 async def test_test_send_goes_through_the_sender(
-    api: Api, smtp_server: SmtpServer, sender_factory: Any
+    api: Api, smtp_server: SmtpServer, sender_factory: MakeSender
 ) -> None:
     response = await api.client.post(
         "/api/notifier/templates/garage_request_ready_for_pickup/test-send",
@@ -42,6 +40,7 @@ async def test_test_send_goes_through_the_sender(
         headers=api.token("supervisor"),
     )
     assert response.status_code == 202, response.text
+    assert response.headers["ETag"] == '"1"'
     await sender_factory(smtp_server.url).run_once()
     [message] = smtp_server.handler.messages
     assert message["To"] == "prof.meca@lycee.example"

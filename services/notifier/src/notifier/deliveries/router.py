@@ -2,62 +2,58 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from guichet_common.events import utcnow
-from guichet_common.http import SessionDep, decode_cursor, encode_cursor
+from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, SessionDep, etag_for
+from guichet_common.pagination import Page, PageParams
 from notifier.deliveries import service
-from notifier.deliveries.schemas import DeliveryOut, DeliveryPage
-from notifier.http import StaffDep
+from notifier.deliveries.schemas import DeliveryOut
+from notifier.deps import StaffReads, StaffWrites
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
 
-
-def page_of(found: list[service.DeliveryWithAttempts], limit: int) -> DeliveryPage:
-    items = [DeliveryOut.build(d.delivery, d.attempts) for d in found]
-    cursor = None
-    if len(found) == limit:
-        last = found[-1].delivery
-        cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
-    return DeliveryPage(items=items, next_cursor=cursor)
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
-def after_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
-    if cursor is None:
-        return None
-    created_at, delivery_id = decode_cursor(cursor, 2)
-    return datetime.fromisoformat(created_at), UUID(delivery_id)
-
-
-@router.get("", response_model=DeliveryPage)
+@router.get("", response_model=Page[DeliveryOut])
 async def list_deliveries(
-    session: SessionDep,
-    _principal: StaffDep,
     subject: Annotated[str, Query(min_length=1, max_length=200, examples=["DEM-2026-0021"])],
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> DeliveryPage:
+    page: PageParams,
+    session: SessionDep,
+    _staff: StaffReads,
+) -> Page[DeliveryOut]:
     """Every email and webhook about `subject`, oldest first, with all their attempts."""
-    found = await service.timeline(
-        session, subject=subject, endpoint_id=None, after=after_cursor(cursor), limit=limit
-    )
-    return page_of(found, limit)
+    return Page.of(await service.timeline(session, subject, page), DeliveryOut.of)
 
 
-@router.get("/{delivery_id}", response_model=DeliveryOut)
-async def get_delivery(session: SessionDep, _principal: StaffDep, delivery_id: UUID) -> DeliveryOut:
-    found = await service.get_with_attempts(session, delivery_id)
-    return DeliveryOut.build(found.delivery, found.attempts)
-
-
-@router.post("/{delivery_id}/retry", response_model=DeliveryOut, status_code=202)
-async def retry_delivery(
-    session: SessionDep, _principal: StaffDep, delivery_id: UUID
+@router.get("/{delivery_id}", response_model=DeliveryOut, responses={404: PROBLEM})
+async def get_delivery(
+    delivery_id: UUID, response: Response, session: SessionDep, _staff: StaffReads
 ) -> DeliveryOut:
-    """A failed or suppressed delivery goes out again (same Message-ID / webhook-id)."""
-    found = await service.retry_failed(session, delivery_id, utcnow())
-    return DeliveryOut.build(found.delivery, found.attempts)
+    found = await service.get_with_attempts(session, delivery_id)
+    response.headers["ETag"] = etag_for(found.delivery.version)
+    return DeliveryOut.of(found)
+
+
+@router.post(
+    "/{delivery_id}/retry",
+    response_model=DeliveryOut,
+    status_code=202,
+    responses={404: PROBLEM, 409: PROBLEM, **PRECONDITION_RESPONSES},
+)
+async def retry_delivery(
+    delivery_id: UUID,
+    response: Response,
+    session: SessionDep,
+    _staff: StaffWrites,
+    if_match: IfMatch = None,
+) -> DeliveryOut:
+    """A failed or suppressed delivery goes out again (same Message-ID / webhook-id).
+    Needs the ETag read with `If-Match`."""
+    found = await service.retry(session, delivery_id, if_match=if_match, now=utcnow())
+    response.headers["ETag"] = etag_for(found.delivery.version)
+    return DeliveryOut.of(found)

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from notifier.deliveries.models import AttemptOutcome, AttemptTrigger, Channel, DeliveryState
+from notifier.deliveries.models import (
+    AttemptOutcome,
+    AttemptTrigger,
+    Channel,
+    DeliveryState,
+    DeliveryWithAttempts,
+)
 
 
 class AttemptOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     attempted_at: datetime
     duration_ms: int
     outcome: AttemptOutcome
@@ -40,15 +47,24 @@ class DeliveryOut(BaseModel):
     attempt_log: list[AttemptOut]
 
     @classmethod
-    def build(cls, delivery: Any, attempts: list[Any]) -> DeliveryOut:
-        return cls.model_validate(
-            {
-                **delivery._asdict(),
-                "attempt_log": [AttemptOut.model_validate(a._asdict()) for a in attempts],
-            }
+    def of(cls, found: DeliveryWithAttempts) -> DeliveryOut:
+        delivery = found.delivery
+        return cls(
+            id=delivery.id,
+            channel=delivery.channel,
+            event_id=delivery.event_id,
+            event_type=delivery.event_type,
+            subject=delivery.subject,
+            template=delivery.template,
+            recipient=delivery.recipient,
+            endpoint_id=delivery.endpoint_id,
+            state=delivery.state,
+            attempts=delivery.attempts,
+            next_attempt_at=delivery.next_attempt_at,
+            message_id=delivery.message_id,
+            last_error=delivery.last_error,
+            created_at=delivery.created_at,
+            updated_at=delivery.updated_at,
+            sent_at=delivery.sent_at,
+            attempt_log=[AttemptOut.model_validate(attempt) for attempt in found.attempts],
         )
-
-
-class DeliveryPage(BaseModel):
-    items: list[DeliveryOut]
-    next_cursor: str | None = None

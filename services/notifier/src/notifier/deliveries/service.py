@@ -1,27 +1,36 @@
-"""Turning events into deliveries, and the timeline of deliveries about a subject."""
+"""Deliveries: the event store, new deliveries and their message ids, the timeline, a
+person's retry or redelivery, what the sender claims and records, the purge. Imports no
+other domain: rules, webhooks and the sender build on it."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from fnmatch import fnmatchcase
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet_common.events import Envelope, new_event_id
-from guichet_common.http import Conflict, NotFound
+from guichet_common.events import new_event_id
+from guichet_common.http import Conflict, NotFound, check_if_match
+from guichet_common.pagination import Paged, PageRequest
 from notifier.deliveries import repository
-from notifier.deliveries.models import AttemptTrigger, Channel, DeliveryState
-from notifier.rules.catalogue import rules_for
+from notifier.deliveries.models import (
+    AttemptTrigger,
+    Channel,
+    Delivery,
+    DeliveryOutcome,
+    DeliveryState,
+    DeliveryWithAttempts,
+    StoredEvent,
+)
 from notifier.settings import NotifierSettings
-from notifier.webhooks import repository as webhooks_repository
 
 WEBHOOK_TEMPLATE = "webhook"
+
+
+# --- message ids -------------------------------------------------------------------------
 
 
 def mail_domain(settings: NotifierSettings) -> str:
@@ -41,139 +50,196 @@ def thread_root_id(subject: str, settings: NotifierSettings) -> str:
 
 
 def webhook_message_id(event_id: UUID) -> str:
-    # Standard Webhooks: the same id on every retry, no dots.
+    # Standard Webhooks: the same id on every retry and replay, no dots.
     return f"msg_{event_id.hex}"
 
 
-def endpoint_accepts(event_types: list[str], event_type: str) -> bool:
-    """Patterns are shell-style: `garage.*` takes every garage event, `*` everything."""
-    return any(fnmatchcase(event_type, pattern) for pattern in event_types)
+# --- new deliveries ----------------------------------------------------------------------
 
 
-def email_rows(
-    event: dict[str, Any], settings: NotifierSettings, now: datetime, trigger: str
-) -> list[dict[str, Any]]:
-    rows = []
-    for rule in rules_for(event["type"]):
-        for recipient in dict.fromkeys(rule.audience.resolve(event["data"], settings)):
-            rows.append(
-                _row(event, Channel.EMAIL, rule.template, recipient.lower(), None, now, trigger)
-                | {"message_id": new_message_id(settings)}
-            )
-    return rows
-
-
-def webhook_row(
-    event: dict[str, Any], endpoint_id: UUID, now: datetime, trigger: str
-) -> dict[str, Any]:
-    return _row(
-        event, Channel.WEBHOOK, WEBHOOK_TEMPLATE, str(endpoint_id), endpoint_id, now, trigger
-    ) | {"message_id": webhook_message_id(event["id"])}
-
-
-def _row(
-    event: dict[str, Any],
+def _new(
+    event: StoredEvent,
     channel: Channel,
     template: str,
     recipient: str,
     endpoint_id: UUID | None,
+    message_id: str,
     now: datetime,
-    trigger: str,
-) -> dict[str, Any]:
-    return {
-        "id": new_event_id(),
-        "channel": channel,
-        "event_id": event["id"],
-        "event_type": event["type"],
-        "subject": event["subject"],
-        "template": template,
-        "recipient": recipient,
-        "endpoint_id": endpoint_id,
-        "state": DeliveryState.PENDING,
-        "next_attempt_at": now,
-        "next_trigger": trigger,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-async def ingest_event(
-    session: AsyncSession, envelope: Envelope, settings: NotifierSettings, now: datetime
-) -> list[UUID]:
-    """Stores the event and its deliveries in the caller's transaction (the inbox's):
-    the unique (event, template, recipient) makes a second ingestion insert nothing."""
-    event = {
-        "id": envelope.id,
-        "type": envelope.type,
-        "source": envelope.source,
-        "subject": envelope.subject,
-        "time": envelope.time,
-        "data": envelope.data,
-    }
-    await repository.store_event(session, event)
-    rows = email_rows(event, settings, now, AttemptTrigger.SCHEDULED)
-    for endpoint in await webhooks_repository.enabled_endpoints(session):
-        if endpoint_accepts(endpoint.event_types, envelope.type):
-            rows.append(webhook_row(event, endpoint.id, now, AttemptTrigger.SCHEDULED))
-    return await repository.insert_deliveries(session, rows)
-
-
-@dataclass(frozen=True)
-class DeliveryWithAttempts:
-    delivery: Row[Any]
-    attempts: list[Row[Any]]
-
-
-async def timeline(
-    session: AsyncSession,
-    *,
-    subject: str | None,
-    endpoint_id: UUID | None,
-    after: tuple[datetime, UUID] | None,
-    limit: int,
-) -> list[DeliveryWithAttempts]:
-    rows = await repository.list_deliveries(
-        session, subject=subject, endpoint_id=endpoint_id, after=after, limit=limit
+    trigger: AttemptTrigger,
+) -> Delivery:
+    return Delivery(
+        id=new_event_id(),
+        channel=channel,
+        event_id=event.id,
+        event_type=event.type,
+        subject=event.subject,
+        template=template,
+        recipient=recipient,
+        endpoint_id=endpoint_id,
+        state=DeliveryState.PENDING,
+        next_attempt_at=now,
+        next_trigger=trigger,
+        message_id=message_id,
+        created_at=now,
+        updated_at=now,
     )
-    attempts = await repository.attempts_of(session, [row.id for row in rows])
-    return [DeliveryWithAttempts(row, attempts[row.id]) for row in rows]
+
+
+def new_email(
+    event: StoredEvent,
+    template: str,
+    recipient: str,
+    settings: NotifierSettings,
+    now: datetime,
+    trigger: AttemptTrigger,
+) -> Delivery:
+    message_id = new_message_id(settings)
+    return _new(event, Channel.EMAIL, template, recipient, None, message_id, now, trigger)
+
+
+def new_webhook(
+    event: StoredEvent, endpoint_id: UUID, now: datetime, trigger: AttemptTrigger
+) -> Delivery:
+    return _new(
+        event,
+        Channel.WEBHOOK,
+        WEBHOOK_TEMPLATE,
+        str(endpoint_id),
+        endpoint_id,
+        webhook_message_id(event.id),
+        now,
+        trigger,
+    )
+
+
+async def store_event(session: AsyncSession, event: StoredEvent) -> None:
+    await repository.store_event(session, event)
+
+
+async def add(session: AsyncSession, deliveries: Sequence[Delivery]) -> list[UUID]:
+    """The new ones among `deliveries`: the unique (event, template, recipient) makes a
+    second ingestion of an event insert nothing."""
+    return await repository.insert_new(session, deliveries)
+
+
+async def add_one(session: AsyncSession, delivery: Delivery) -> Delivery:
+    """A delivery that cannot exist yet (its event is new), with its version."""
+    await repository.save(session, delivery)
+    return delivery
+
+
+async def add_or_requeue(
+    session: AsyncSession, deliveries: Sequence[Delivery], now: datetime
+) -> list[UUID]:
+    """A replay: new deliveries inserted, existing ones queued again now."""
+    return await repository.insert_or_requeue(session, deliveries, now)
+
+
+async def events_since(session: AsyncSession, since: datetime, limit: int) -> list[StoredEvent]:
+    return await repository.events_since(session, since, limit)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+async def get(session: AsyncSession, delivery_id: UUID, *, for_update: bool = False) -> Delivery:
+    delivery = await repository.get(session, delivery_id, for_update=for_update)
+    if delivery is None:
+        raise NotFound(f"no delivery {delivery_id}")
+    return delivery
+
+
+async def with_attempts(session: AsyncSession, delivery: Delivery) -> DeliveryWithAttempts:
+    attempts = await repository.attempts_of(session, [delivery.id])
+    return DeliveryWithAttempts(delivery, attempts[delivery.id])
 
 
 async def get_with_attempts(session: AsyncSession, delivery_id: UUID) -> DeliveryWithAttempts:
-    row = await repository.get_delivery(session, delivery_id)
-    if row is None:
-        raise NotFound(f"no delivery {delivery_id}")
-    attempts = await repository.attempts_of(session, [row.id])
-    return DeliveryWithAttempts(row, attempts[row.id])
+    return await with_attempts(session, await get(session, delivery_id))
 
 
-async def retry_failed(
-    session: AsyncSession, delivery_id: UUID, now: datetime
+async def timeline(
+    session: AsyncSession, subject: str, page: PageRequest
+) -> Paged[DeliveryWithAttempts]:
+    """Every email and webhook about `subject`, oldest first."""
+    return await repository.about_subject(session, subject, page)
+
+
+async def endpoint_log(
+    session: AsyncSession, endpoint_id: UUID, page: PageRequest
+) -> Paged[DeliveryWithAttempts]:
+    """Every delivery to a webhook endpoint, oldest first."""
+    return await repository.to_endpoint(session, endpoint_id, page)
+
+
+# --- a person's actions ------------------------------------------------------------------
+
+
+async def _requeue(session: AsyncSession, delivery: Delivery, now: datetime) -> None:
+    delivery.state = DeliveryState.PENDING
+    delivery.next_attempt_at = now
+    delivery.next_trigger = AttemptTrigger.MANUAL
+    delivery.updated_at = now
+    await repository.save(session, delivery)
+
+
+async def retry(
+    session: AsyncSession, delivery_id: UUID, *, if_match: str | None, now: datetime
 ) -> DeliveryWithAttempts:
     """A person retries a failed (or suppressed) delivery: it goes out again, same ids."""
-    row = await repository.get_delivery(session, delivery_id)
-    if row is None:
-        raise NotFound(f"no delivery {delivery_id}")
-    if row.state not in (DeliveryState.FAILED, DeliveryState.SUPPRESSED):
+    delivery = await get(session, delivery_id, for_update=True)
+    check_if_match(if_match, delivery.version)
+    if delivery.state not in (DeliveryState.FAILED, DeliveryState.SUPPRESSED):
         raise Conflict(
-            f"delivery is {row.state}; only a failed or suppressed one can be retried",
+            f"delivery is {delivery.state}; only a failed or suppressed one can be retried",
             allowed_actions=[],
         )
-    await repository.requeue(session, delivery_id, now, AttemptTrigger.MANUAL)
-    return await get_with_attempts(session, delivery_id)
+    await _requeue(session, delivery, now)
+    return await with_attempts(session, delivery)
 
 
 async def redeliver(
-    session: AsyncSession, delivery_id: UUID, now: datetime
+    session: AsyncSession, delivery: Delivery, now: datetime
 ) -> DeliveryWithAttempts:
-    """Sends a delivery again whatever its outcome (a receiver lost it): same webhook-id."""
-    row = await repository.requeue(session, delivery_id, now, AttemptTrigger.MANUAL)
-    if row is None:
-        found = await repository.get_delivery(session, delivery_id)
-        if found is None:
-            raise NotFound(f"no delivery {delivery_id}")
+    """Sends a delivery again whatever its outcome (a receiver lost it), with the same ids.
+    The caller locked it and checked its If-Match."""
+    if delivery.state == DeliveryState.SENDING:
         raise Conflict("the delivery is being sent right now; try again in a moment")
-    return await get_with_attempts(session, delivery_id)
+    await _requeue(session, delivery, now)
+    return await with_attempts(session, delivery)
+
+
+async def suppress_queued_to_endpoint(
+    session: AsyncSession, endpoint_id: UUID, reason: str, now: datetime
+) -> None:
+    """What waits for an endpoint that is going away is not sent; the rest stays."""
+    await repository.suppress_queued_to_endpoint(session, endpoint_id, reason, now)
+
+
+# --- the sender --------------------------------------------------------------------------
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, lease_until: datetime, limit: int
+) -> list[Delivery]:
+    """Due deliveries, leased to the caller until `lease_until`; first, those a dead
+    sender left past their lease go back to the queue."""
+    await repository.recover_expired_leases(session, now)
+    return await repository.claim_due(session, now, lease_until, limit)
+
+
+async def events_by_id(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, StoredEvent]:
+    return await repository.events_by_id(session, ids)
+
+
+async def hard_bounced(session: AsyncSession, recipients: Sequence[str]) -> set[str]:
+    return await repository.hard_bounced(session, recipients)
+
+
+async def record_outcomes(
+    session: AsyncSession, outcomes: Sequence[DeliveryOutcome], now: datetime
+) -> None:
+    await repository.record_outcomes(session, outcomes, now)
 
 
 async def purge(

@@ -1,5 +1,6 @@
 """Jinja2 rendering of the paired templates, in French: strict undefined, autoescaped HTML,
-money and dates formatted by Babel."""
+money and dates formatted by Babel. Labels come from the events themselves: producers send
+the French label of every code they carry."""
 
 from __future__ import annotations
 
@@ -24,18 +25,6 @@ from jinja2 import (
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 LOCALE = "fr_FR"
 PARIS = ZoneInfo("Europe/Paris")
-
-SERVICE_TYPES = {
-    "diagnostic": "diagnostic",
-    "oil_change": "vidange",
-    "tyres": "pneus",
-    "air_conditioning": "climatisation",
-    "alignment": "géométrie",
-    "brakes": "freins",
-    "maintenance": "entretien",
-}
-URGENCIES = {"low": "basse", "medium": "moyenne", "high": "haute"}
-DEADLINES = {"quote": "envoi du devis", "diagnosis": "diagnostic"}
 
 
 class UnknownTemplate(LookupError):
@@ -88,7 +77,6 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(money=money, long_date=long_date, long_datetime=long_datetime, hour=hour)
-    env.globals.update(SERVICE_TYPES=SERVICE_TYPES, URGENCIES=URGENCIES, DEADLINES=DEADLINES)
     return env
 
 

@@ -7,6 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, EmailStr, Field
 
+from notifier.rules.models import Rule
+
 
 class TemplateInfo(BaseModel):
     name: str
@@ -15,6 +17,14 @@ class TemplateInfo(BaseModel):
         description="Who receives it, e.g. `payload field client_email`, "
         "`configured list garage_teachers` (NOTIFIER_GARAGE_TEACHERS)."
     )
+
+    @classmethod
+    def of(cls, name: str, rules: list[Rule]) -> TemplateInfo:
+        return cls(
+            name=name,
+            event_types=[rule.event_type for rule in rules],
+            audiences=[rule.audience.describe() for rule in rules],
+        )
 
 
 class PreviewRequest(BaseModel):

@@ -1,8 +1,15 @@
-"""The sender: claims due deliveries, sends them, records every attempt and what comes next.
+"""The sender in three steps, each with its own boundary (`sending.handlers`):
 
-A batch is claimed (state `sending`, leased) and committed before any network call, so a
-crash never sends twice from the database's point of view: a lease that expires puts the
-delivery back as `retrying`, and the same Message-ID / webhook-id goes out again.
+- `claim` (a transaction): due deliveries leased to this sender (state `sending`), with
+  their events, their endpoints and the addresses that bounced before;
+- `Sender.send` (no database): email and webhooks go out; typed outcomes come back, with
+  what was seen of the endpoints' health;
+- `record` (another transaction): outcomes, attempts, bounces, endpoint health.
+
+The claim is committed before any network call, so no transaction stays open while a
+server answers, and a crash never sends twice from the database's point of view: a lease
+that expires puts the delivery back as `retrying`, and the same Message-ID / webhook-id
+goes out again.
 """
 
 from __future__ import annotations
@@ -19,38 +26,83 @@ from uuid import UUID
 
 import httpx
 from jinja2 import TemplateError
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet_common.db import SessionFactory, unit_of_work
 from guichet_common.events import utcnow
-from guichet_common.logging import get_logger
-from guichet_common.runtime import WorkerContext
-from notifier.deliveries import repository as deliveries_repository
-from notifier.deliveries.models import AttemptOutcome, AttemptTrigger, Channel, DeliveryState
-from notifier.deliveries.repository import HARD_BOUNCE_CODES
-from notifier.deliveries.service import thread_root_id
-from notifier.events import EmailBouncedV1, outbox
-from notifier.rules.catalogue import rule_for_template
-from notifier.rules.rendering import UnknownTemplate, render
-from notifier.sending.email import (
-    Attachment,
-    EmailTransport,
-    FileTransport,
-    OutgoingEmail,
-    PermanentFailure,
-    SmtpTransport,
-    TemporaryFailure,
-    wire_email,
+from notifier.deliveries import service as deliveries
+from notifier.deliveries.models import (
+    HARD_BOUNCE_CODES,
+    RESPONSE_LIMIT,
+    AttemptOutcome,
+    AttemptTrigger,
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryOutcome,
+    DeliveryState,
+    StoredEvent,
 )
-from notifier.sending.webhook import RESPONSE_CAP, post_webhook
+from notifier.events import EmailBouncedV1, outbox
+from notifier.mail_transport import (
+    EmailTransport,
+    PermanentFailure,
+    TemporaryFailure,
+    WireEmail,
+)
+from notifier.rules import service as rules
+from notifier.rules.rendering import UnknownTemplate, render
+from notifier.sending.email import Attachment, OutgoingEmail, wire_email
+from notifier.sending.webhook import payload_body, post_webhook
 from notifier.settings import NotifierSettings
-from notifier.webhooks import repository as webhooks_repository
-from notifier.webhooks import service as webhooks_service
-from notifier.webhooks.signing import payload_body
+from notifier.webhooks import service as webhooks
+from notifier.webhooks.models import WebhookEndpoint
+from notifier.webhooks.signing import secrets_in_use
 from notifier.webhooks.ssrf import UnsafeDestination, check_destination
 
-log = get_logger(__name__)
+
+@dataclass(frozen=True)
+class ClaimedBatch:
+    """What one sender holds until its lease ends: everything sending needs, read."""
+
+    deliveries: list[Delivery]
+    events: dict[UUID, StoredEvent]
+    endpoints: dict[UUID, WebhookEndpoint]
+    bounced: frozenset[str]  # addresses a mail server refused outright before
+
+
+@dataclass
+class EndpointNews:
+    """What the sends of a batch said about the endpoints."""
+
+    healthy: set[UUID] = field(default_factory=set)
+    failing: set[UUID] = field(default_factory=set)
+    gone: set[UUID] = field(default_factory=set)  # answered 410
+
+
+@dataclass(frozen=True)
+class SentBatch:
+    outcomes: list[DeliveryOutcome]
+    news: EndpointNews
+
+
+async def claim(session: AsyncSession, settings: NotifierSettings, now: datetime) -> ClaimedBatch:
+    """Up to `NOTIFIER_SENDER_BATCH_SIZE` due deliveries, leased for
+    `NOTIFIER_SENDER_LEASE_SECONDS`, with everything sending them reads."""
+    lease_until = now + timedelta(seconds=settings.sender_lease_seconds)
+    claimed = await deliveries.claim_due(session, now, lease_until, settings.sender_batch_size)
+    if not claimed:
+        return ClaimedBatch([], {}, {}, frozenset())
+    events = await deliveries.events_by_id(session, [d.event_id for d in claimed])
+    endpoints = await webhooks.endpoints_by_id(
+        session, {d.endpoint_id for d in claimed if d.endpoint_id is not None}
+    )
+    bounced = await deliveries.hard_bounced(
+        session, [d.recipient for d in claimed if d.channel == Channel.EMAIL]
+    )
+    return ClaimedBatch(claimed, events, endpoints, frozenset(bounced))
+
+
+# --- what one attempt leads to, decided without I/O ---------------------------------------
 
 # Seconds to wait after the 1st, 2nd, … failed attempt (the first attempt is immediate).
 WEBHOOK_RETRY_SCHEDULE: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
@@ -66,35 +118,115 @@ def default_jitter(delay: float) -> float:
     return delay * random.uniform(0.9, 1.1)
 
 
-@dataclass
-class Outcome:
-    delivery: Row[Any]
-    state: DeliveryState
-    next_attempt_at: datetime
-    error: str | None
-    attempt: dict[str, Any] | None
-    sent_at: datetime | None = None
+@dataclass(frozen=True)
+class Started:
+    """When an attempt began: the clock's time for the log, a monotonic one for its length."""
+
+    at: datetime
+    counter: float = field(default_factory=time.perf_counter)
+
+    def attempt(
+        self,
+        delivery: Delivery,
+        outcome: AttemptOutcome,
+        response: str | None,
+        status_code: int | None,
+    ) -> DeliveryAttempt:
+        return DeliveryAttempt(
+            delivery_id=delivery.id,
+            attempted_at=self.at,
+            duration_ms=int((time.perf_counter() - self.counter) * 1000),
+            outcome=outcome,
+            trigger=delivery.next_trigger,
+            status_code=status_code,
+            response=response[:RESPONSE_LIMIT] if response is not None else None,
+        )
 
 
-@dataclass
-class EndpointNews:
-    healthy: set[UUID] = field(default_factory=set)
-    failing: set[UUID] = field(default_factory=set)
-    gone: set[UUID] = field(default_factory=set)
+def unsent(delivery: Delivery, now: datetime) -> DeliveryOutcome:
+    """Back in the queue as it was, due now, no attempt counted."""
+    state = DeliveryState.RETRYING if delivery.attempts else DeliveryState.PENDING
+    return DeliveryOutcome(delivery, state, now, delivery.last_error)
+
+
+def suppressed(delivery: Delivery, now: datetime, reason: str) -> DeliveryOutcome:
+    """Not tried, and not to be: a bounced address, an endpoint disabled or deleted."""
+    return DeliveryOutcome(delivery, DeliveryState.SUPPRESSED, now, reason)
+
+
+def success(
+    delivery: Delivery, started: Started, now: datetime, reply: str, status_code: int | None
+) -> DeliveryOutcome:
+    attempt = started.attempt(delivery, AttemptOutcome.SUCCESS, reply, status_code)
+    return DeliveryOutcome(delivery, DeliveryState.SENT, now, None, attempt, sent_at=now)
+
+
+def final_failure(
+    delivery: Delivery,
+    started: Started,
+    now: datetime,
+    error: str,
+    status_code: int | None,
+    *,
+    response: str | None = None,
+) -> DeliveryOutcome:
+    """Failed for good: the log keeps the receiver's answer, or the error if none."""
+    attempt = started.attempt(
+        delivery,
+        AttemptOutcome.PERMANENT_FAILURE,
+        error if response is None else response,
+        status_code,
+    )
+    return DeliveryOutcome(delivery, DeliveryState.FAILED, now, error, attempt)
+
+
+def temporary_failure(
+    delivery: Delivery,
+    started: Started,
+    now: datetime,
+    error: str,
+    status_code: int | None,
+    *,
+    schedule: tuple[float, ...],
+    jitter: Jitter,
+    retry_after: float | None = None,
+    response: str | None = None,
+) -> DeliveryOutcome:
+    """Tried again after the schedule's next delay (or the receiver's `Retry-After`, up to
+    a day); past the end of the schedule it has failed."""
+    attempt = started.attempt(
+        delivery,
+        AttemptOutcome.TEMPORARY_FAILURE,
+        error if response is None else response,
+        status_code,
+    )
+    failures = delivery.attempts + 1
+    if failures > len(schedule):
+        return DeliveryOutcome(delivery, DeliveryState.FAILED, now, f"gave up: {error}", attempt)
+    if retry_after is not None:
+        delay = min(retry_after, MAX_RETRY_AFTER)
+    else:
+        delay = jitter(schedule[failures - 1])
+    next_attempt_at = now + timedelta(seconds=delay)
+    return DeliveryOutcome(delivery, DeliveryState.RETRYING, next_attempt_at, error, attempt)
+
+
+# --- sending and recording ------------------------------------------------------------------
 
 
 class Sender:
+    """Sends claimed batches; holds no database session. Shared by the lanes of a worker,
+    so its semaphore bounds webhook requests in flight across them."""
+
     def __init__(
         self,
-        session_factory: SessionFactory,
         settings: NotifierSettings,
-        *,
         email_transport: EmailTransport,
         http: httpx.AsyncClient,
+        *,
         clock: Clock = utcnow,
         jitter: Jitter = default_jitter,
     ) -> None:
-        self.session_factory = session_factory
         self.settings = settings
         self.email_transport = email_transport
         self.http = http
@@ -102,158 +234,105 @@ class Sender:
         self.jitter = jitter
         self._webhook_slots = asyncio.Semaphore(settings.sender_webhook_concurrency)
 
-    @classmethod
-    def from_settings(
-        cls, session_factory: SessionFactory, settings: NotifierSettings, **kwargs: Any
-    ) -> Sender:
-        transport: EmailTransport = (
-            SmtpTransport(settings.smtp_url)
-            if settings.smtp_url
-            else FileTransport(settings.data_dir / "mail")
-        )
-        http = httpx.AsyncClient(
-            timeout=settings.webhook_timeout_seconds,
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=settings.sender_webhook_concurrency),
-        )
-        return cls(session_factory, settings, email_transport=transport, http=http, **kwargs)
-
-    async def close(self) -> None:
-        await self.email_transport.close()
-        await self.http.aclose()
-
-    async def run(self) -> None:
-        """Forever: send everything due, then a short nap."""
-        while True:
-            try:
-                await self.drain()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the sender must outlive database outages
-                log.warning("sender batch failed", error=repr(exc))
-            await asyncio.sleep(self.settings.sender_poll_seconds)
-
-    async def drain(self) -> int:
-        """Batches until nothing is due, in a few lanes: while one lane talks to the
-        database, another uses the network (claims never overlap: SKIP LOCKED)."""
-
-        async def lane() -> int:
-            total = 0
-            while (handled := await self.run_once()) > 0:
-                total += handled
-            return total
-
-        lanes = await asyncio.gather(*(lane() for _ in range(self.settings.sender_lanes)))
-        return sum(lanes)
-
-    async def run_once(self) -> int:
+    async def send(self, batch: ClaimedBatch, deadline: float) -> SentBatch:
+        """Past `deadline` (monotonic), what is not sent yet goes back unsent."""
         now = self.clock()
-        lease_until = now + timedelta(seconds=self.settings.sender_lease_seconds)
-        # Past half the lease, what is not sent yet goes back unsent: another sender may
-        # claim it once the lease ends, and must not find it half-done.
-        deadline = time.monotonic() + self.settings.sender_lease_seconds / 2
-        async with unit_of_work(self.session_factory) as session:
-            await deliveries_repository.recover_expired_leases(session, now)
-            claimed = await deliveries_repository.claim_due(
-                session, now, lease_until, self.settings.sender_batch_size
-            )
-            if not claimed:
-                return 0
-            events = await deliveries_repository.get_events(
-                session, [row.event_id for row in claimed]
-            )
-            endpoints = await webhooks_repository.get_endpoints(
-                session, [row.endpoint_id for row in claimed if row.endpoint_id is not None]
-            )
-            emails = [row for row in claimed if row.channel == Channel.EMAIL]
-            bounced = await deliveries_repository.hard_bounced(
-                session, [row.recipient for row in emails]
-            )
-        # A mailbox refused for good is not tried again, unless a person asks for it.
-        suppressed = [
-            Outcome(row, DeliveryState.SUPPRESSED, now, "the address bounced before", None)
-            for row in emails
-            if row.recipient in bounced and row.next_trigger != AttemptTrigger.MANUAL
-        ]
-        emails = [
-            row
-            for row in emails
-            if row.recipient not in bounced or row.next_trigger == AttemptTrigger.MANUAL
-        ]
-        hooks = [row for row in claimed if row.channel == Channel.WEBHOOK]
+        emails: list[Delivery] = []
+        sent: list[DeliveryOutcome] = []
+        for delivery in batch.deliveries:
+            if delivery.channel != Channel.EMAIL:
+                continue
+            # A mailbox refused for good is not tried again, unless a person asks for it.
+            if (
+                delivery.recipient in batch.bounced
+                and delivery.next_trigger != AttemptTrigger.MANUAL
+            ):
+                sent.append(suppressed(delivery, now, "the address bounced before"))
+            else:
+                emails.append(delivery)
+        hooks = [d for d in batch.deliveries if d.channel == Channel.WEBHOOK]
         news = EndpointNews()
         email_outcomes, hook_outcomes = await asyncio.gather(
-            self._send_emails(emails, events, deadline),
-            self._send_webhooks(hooks, events, endpoints, news, deadline),
+            self._send_emails(emails, batch.events, deadline),
+            self._send_webhooks(hooks, batch, news, deadline),
         )
-        await self._record([*suppressed, *email_outcomes, *hook_outcomes], news)
-        return len(claimed)
+        return SentBatch([*sent, *email_outcomes, *hook_outcomes], news)
 
     # --- email -----------------------------------------------------------------------
 
     async def _send_emails(
-        self, rows: list[Row[Any]], events: dict[UUID, Row[Any]], deadline: float
-    ) -> list[Outcome]:
+        self, emails: list[Delivery], events: dict[UUID, StoredEvent], deadline: float
+    ) -> list[DeliveryOutcome]:
         """One SMTP connection carries one transaction at a time, so mails go out in turn;
         the next one is composed while the server answers the current one."""
-        composed: asyncio.Queue[tuple[Row[Any], datetime, float, Any]] = asyncio.Queue(4)
+        composed: asyncio.Queue[tuple[Delivery, Started, WireEmail | Exception]] = asyncio.Queue(4)
 
         async def compose_all() -> None:
-            for row in rows:
-                started_at, started = self.clock(), time.perf_counter()
+            for delivery in emails:
+                started = Started(self.clock())
+                prepared: WireEmail | Exception
                 try:
-                    prepared: Any = await self._compose(row, events[row.event_id], started_at)
+                    prepared = await self._compose(delivery, events[delivery.event_id], started.at)
                 except (TemporaryFailure, PermanentFailure) as exc:
                     prepared = exc
-                await composed.put((row, started_at, started, prepared))
+                await composed.put((delivery, started, prepared))
 
         composer = asyncio.create_task(compose_all())
         try:
-            outcomes = []
-            for _ in rows:
-                row, started_at, started, prepared = await composed.get()
+            sent = []
+            for _ in emails:
+                delivery, started, prepared = await composed.get()
                 if time.monotonic() > deadline:
-                    outcomes.append(self._unsent(row))
+                    sent.append(unsent(delivery, self.clock()))
                 else:
-                    outcomes.append(await self._send_email(row, started_at, started, prepared))
-            return outcomes
+                    sent.append(await self._send_email(delivery, started, prepared))
+            return sent
         finally:
             composer.cancel()
 
     async def _send_email(
-        self, row: Row[Any], started_at: datetime, started: float, prepared: Any
-    ) -> Outcome:
+        self, delivery: Delivery, started: Started, prepared: WireEmail | Exception
+    ) -> DeliveryOutcome:
         try:
             if isinstance(prepared, Exception):
                 raise prepared
             reply = await self.email_transport.send(prepared)
         except TemporaryFailure as exc:
-            return self._failure(row, started_at, started, str(exc), None, EMAIL_RETRY_SCHEDULE)
+            return temporary_failure(
+                delivery,
+                started,
+                self.clock(),
+                str(exc),
+                None,
+                schedule=EMAIL_RETRY_SCHEDULE,
+                jitter=self.jitter,
+            )
         except PermanentFailure as exc:
-            return self._final_failure(row, started_at, started, str(exc), exc.code)
-        return self._success(row, started_at, started, reply, None)
+            return final_failure(delivery, started, self.clock(), str(exc), exc.code)
+        return success(delivery, started, self.clock(), reply, None)
 
-    async def _compose(self, row: Row[Any], event: Row[Any], now: datetime) -> Any:
-        rule = rule_for_template(row.template)
+    async def _compose(self, delivery: Delivery, event: StoredEvent, now: datetime) -> WireEmail:
+        rule = rules.rule_for_template(delivery.template)
         try:
-            rendered = render(row.template, dict(event.data))
+            rendered = render(delivery.template, dict(event.data))
         except (TemplateError, UnknownTemplate) as exc:
-            raise PermanentFailure(f"template {row.template}: {exc}") from exc
+            raise PermanentFailure(f"template {delivery.template}: {exc}") from exc
         attachments: tuple[Attachment, ...] = ()
         if rule is not None and rule.attach_pdf_from:
             url = event.data.get(rule.attach_pdf_from)
             if url:
                 attachments = (await self._fetch_pdf(str(url), event.data),)
+        subject = delivery.subject
         return wire_email(
             OutgoingEmail(
                 sender=self.settings.mail_from,
-                to=row.recipient,
+                to=delivery.recipient,
                 subject=rendered.subject,
                 text=rendered.text,
                 html=rendered.html,
-                message_id=row.message_id,
+                message_id=delivery.message_id,
                 date=now,
-                thread_root=thread_root_id(row.subject, self.settings) if row.subject else None,
+                thread_root=deliveries.thread_root_id(subject, self.settings) if subject else None,
                 reply_to=self.settings.mail_reply_to,
                 attachments=attachments,
             )
@@ -273,242 +352,111 @@ class Sender:
     # --- webhooks --------------------------------------------------------------------
 
     async def _send_webhooks(
-        self,
-        rows: list[Row[Any]],
-        events: dict[UUID, Row[Any]],
-        endpoints: dict[UUID, Row[Any]],
-        news: EndpointNews,
-        deadline: float,
-    ) -> list[Outcome]:
+        self, hooks: list[Delivery], batch: ClaimedBatch, news: EndpointNews, deadline: float
+    ) -> list[DeliveryOutcome]:
         """A few workers pull from the batch (cheaper than a task per delivery); the
         semaphore bounds requests in flight across lanes."""
-        pending = iter(rows)
-        outcomes: list[Outcome] = []
+        pending = iter(hooks)
+        sent: list[DeliveryOutcome] = []
 
         async def worker() -> None:
-            for row in pending:
+            for delivery in pending:
                 async with self._webhook_slots:
-                    outcomes.append(
-                        await self._send_webhook(
-                            row, events[row.event_id], endpoints, news, deadline
-                        )
-                    )
+                    sent.append(await self._send_webhook(delivery, batch, news, deadline))
 
-        workers = min(len(rows), self.settings.sender_webhook_concurrency)
+        workers = min(len(hooks), self.settings.sender_webhook_concurrency)
         await asyncio.gather(*(worker() for _ in range(workers)))
-        return outcomes
+        return sent
 
     async def _send_webhook(
-        self,
-        row: Row[Any],
-        event: Row[Any],
-        endpoints: dict[UUID, Row[Any]],
-        news: EndpointNews,
-        deadline: float,
-    ) -> Outcome:
-        endpoint = endpoints.get(row.endpoint_id)
-        now = self.clock()
+        self, delivery: Delivery, batch: ClaimedBatch, news: EndpointNews, deadline: float
+    ) -> DeliveryOutcome:
+        endpoint = batch.endpoints.get(delivery.endpoint_id) if delivery.endpoint_id else None
         if endpoint is None or endpoint.disabled_at is not None:
-            return Outcome(row, DeliveryState.SUPPRESSED, now, "endpoint disabled or deleted", None)
+            return suppressed(delivery, self.clock(), "endpoint disabled or deleted")
         if time.monotonic() > deadline:
-            return self._unsent(row)
-        started_at = self.clock()
-        started = time.perf_counter()
+            return unsent(delivery, self.clock())
+        started = Started(self.clock())
         try:
             await check_destination(
                 endpoint.url, allow_private=self.settings.webhooks_allow_private
             )
         except UnsafeDestination as exc:
-            return self._final_failure(row, started_at, started, f"refused: {exc}", None)
+            return final_failure(delivery, started, self.clock(), f"refused: {exc}", None)
+        event = batch.events[delivery.event_id]
         response = await post_webhook(
             self.http,
             endpoint.url,
-            message_id=row.message_id,
-            timestamp=int(started_at.timestamp()),
+            message_id=delivery.message_id,
+            timestamp=started.at,
             body=payload_body(event.type, event.time, event.data),
-            secrets_in_use=webhooks_service.secrets_in_use(endpoint, started_at),
-            now=started_at,
+            secrets_in_use=secrets_in_use(endpoint, started.at),
         )
-        summary = response.body
+        summary, status_code = response.body, response.status_code
         if response.ok:
             news.healthy.add(endpoint.id)
-            return self._success(row, started_at, started, summary, response.status_code)
-        if response.status_code == 410:
+            return success(delivery, started, self.clock(), summary, status_code)
+        if status_code == 410:
             news.gone.add(endpoint.id)
-            return self._final_failure(
-                row,
-                started_at,
+            return final_failure(
+                delivery,
                 started,
+                self.clock(),
                 f"HTTP 410: {summary}",
-                response.status_code,
+                status_code,
                 response=summary,
             )
         news.failing.add(endpoint.id)
-        error = f"HTTP {response.status_code}: {summary}" if response.status_code else summary
-        return self._failure(
-            row,
-            started_at,
+        error = f"HTTP {status_code}: {summary}" if status_code else summary
+        return temporary_failure(
+            delivery,
             started,
+            self.clock(),
             error,
-            response.status_code,
-            WEBHOOK_RETRY_SCHEDULE,
+            status_code,
+            schedule=WEBHOOK_RETRY_SCHEDULE,
+            jitter=self.jitter,
             retry_after=response.retry_after,
             response=summary,
         )
 
-    # --- outcomes --------------------------------------------------------------------
 
-    def _unsent(self, row: Row[Any]) -> Outcome:
-        """Back in the queue as it was, due now, no attempt counted."""
-        state = DeliveryState.RETRYING if row.attempts else DeliveryState.PENDING
-        return Outcome(row, state, self.clock(), row.last_error, None)
-
-    def _attempt(
-        self,
-        row: Row[Any],
-        started_at: datetime,
-        started: float,
-        outcome: AttemptOutcome,
-        response: str | None,
-        status_code: int | None,
-    ) -> dict[str, Any]:
-        return {
-            "delivery_id": row.id,
-            "attempted_at": started_at,
-            "duration_ms": int((time.perf_counter() - started) * 1000),
-            "outcome": outcome,
-            "trigger": row.next_trigger,
-            "status_code": status_code,
-            "response": response[:RESPONSE_CAP] if response is not None else None,
-        }
-
-    def _success(
-        self,
-        row: Row[Any],
-        started_at: datetime,
-        started: float,
-        response: str,
-        status_code: int | None,
-    ) -> Outcome:
-        attempt = self._attempt(
-            row, started_at, started, AttemptOutcome.SUCCESS, response, status_code
-        )
-        now = self.clock()
-        return Outcome(row, DeliveryState.SENT, now, None, attempt, sent_at=now)
-
-    def _final_failure(
-        self,
-        row: Row[Any],
-        started_at: datetime,
-        started: float,
-        error: str,
-        status_code: int | None,
-        *,
-        response: str | None = None,
-    ) -> Outcome:
-        attempt = self._attempt(
-            row,
-            started_at,
-            started,
-            AttemptOutcome.PERMANENT_FAILURE,
-            error if response is None else response,
-            status_code,
-        )
-        return Outcome(row, DeliveryState.FAILED, self.clock(), error, attempt)
-
-    def _failure(
-        self,
-        row: Row[Any],
-        started_at: datetime,
-        started: float,
-        error: str,
-        status_code: int | None,
-        schedule: tuple[float, ...],
-        *,
-        retry_after: float | None = None,
-        response: str | None = None,
-    ) -> Outcome:
-        attempt = self._attempt(
-            row,
-            started_at,
-            started,
-            AttemptOutcome.TEMPORARY_FAILURE,
-            error if response is None else response,
-            status_code,
-        )
-        failures = row.attempts + 1
-        now = self.clock()
-        if failures > len(schedule):
-            return Outcome(row, DeliveryState.FAILED, now, f"gave up: {error}", attempt)
-        if retry_after is not None:
-            delay = min(retry_after, MAX_RETRY_AFTER)
-        else:
-            delay = self.jitter(schedule[failures - 1])
-        return Outcome(row, DeliveryState.RETRYING, now + timedelta(seconds=delay), error, attempt)
-
-    async def _publish_bounce(self, session: AsyncSession, outcome: Outcome, now: datetime) -> None:
-        row = outcome.delivery
-        await outbox.publish(
-            session,
-            EmailBouncedV1(
-                delivery_id=row.id,
-                recipient=row.recipient,
-                about_subject=row.subject,
-                event_type_notified=row.event_type,
-                reply=outcome.error or "",
-                bounced_at=now,
-            ),
-            subject=row.subject,
-        )
-
-    async def _record(self, outcomes: list[Outcome], news: EndpointNews) -> None:
-        now = self.clock()
-        updates = [
-            {
-                "delivery_id": o.delivery.id,
-                "new_state": o.state,
-                "attempt_increment": 1 if o.attempt is not None else 0,
-                "new_next_attempt_at": o.next_attempt_at,
-                "new_last_error": o.error,
-                "new_sent_at": o.sent_at,
-                "new_updated_at": now,
-            }
-            for o in outcomes
-        ]
-        attempts = [o.attempt for o in outcomes if o.attempt is not None]
-        async with unit_of_work(self.session_factory) as session:
-            await deliveries_repository.record_outcomes(session, updates, attempts)
-            for outcome in outcomes:
-                attempt = outcome.attempt
-                bounced = (
-                    attempt is not None
-                    and outcome.delivery.channel == Channel.EMAIL
-                    and attempt["status_code"] in HARD_BOUNCE_CODES
-                )
-                if bounced:
-                    await self._publish_bounce(session, outcome, now)
-            await webhooks_repository.mark_healthy(session, list(news.healthy - news.failing))
-            failing = await webhooks_repository.mark_failing(session, list(news.failing), now)
-            limit = timedelta(days=self.settings.webhook_disable_after_days)
-            for endpoint in failing:
-                if endpoint.disabled_at is None and endpoint.failing_since <= now - limit:
-                    reason = f"failing continuously since {endpoint.failing_since.isoformat()}"
-                    await webhooks_service.disable_endpoint(session, endpoint, reason, now)
-            for endpoint_id in news.gone:
-                gone = await webhooks_repository.get_endpoint(session, endpoint_id, for_update=True)
-                if gone is not None and gone.disabled_at is None:
-                    await webhooks_service.disable_endpoint(
-                        session, gone, "the endpoint answered 410 Gone", now
-                    )
-
-
-async def run_sender(context: WorkerContext) -> None:
-    """The worker's background task."""
-    settings = context.settings
-    if not isinstance(settings, NotifierSettings):
-        settings = NotifierSettings.model_validate(settings.model_dump())
-    sender = Sender.from_settings(context.session_factory, settings)
-    try:
-        await sender.run()
-    finally:
-        await sender.close()
+async def record(
+    session: AsyncSession, settings: NotifierSettings, sent: SentBatch, now: datetime
+) -> None:
+    """What a batch did: each delivery's next state and attempt, the mailboxes that
+    bounced for good (published, so the subject's owner can phone the person), and the
+    endpoints' health (a long failure or a 410 disables an endpoint)."""
+    await deliveries.record_outcomes(session, sent.outcomes, now)
+    bounces = [
+        outcome
+        for outcome in sent.outcomes
+        if outcome.attempt is not None
+        and outcome.delivery.channel == Channel.EMAIL
+        and outcome.attempt.status_code in HARD_BOUNCE_CODES
+    ]
+    await outbox.publish_many(
+        session,
+        [
+            (
+                EmailBouncedV1(
+                    delivery_id=bounce.delivery.id,
+                    recipient=bounce.delivery.recipient,
+                    about_subject=bounce.delivery.subject,
+                    event_type_notified=bounce.delivery.event_type,
+                    reply=bounce.error or "",
+                    bounced_at=now,
+                ),
+                bounce.delivery.subject,
+            )
+            for bounce in bounces
+        ],
+    )
+    await webhooks.record_health(
+        session,
+        settings,
+        healthy=sent.news.healthy,
+        failing=sent.news.failing,
+        gone=sent.news.gone,
+        now=now,
+    )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx
 
+from notifier.deliveries.models import RESPONSE_LIMIT
 from notifier.webhooks.signing import signature_header
 
-RESPONSE_CAP = 2000
 USER_AGENT = "Guichet-Webhooks/1.0"
 
 
@@ -23,6 +25,15 @@ class WebhookResponse:
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def payload_body(event_type: str, event_time: datetime, data: dict[str, Any]) -> str:
+    """The JSON text sent and signed: the same for every retry and replay of an event."""
+    return json.dumps(
+        {"type": event_type, "timestamp": event_time.isoformat(), "data": data},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -44,30 +55,29 @@ async def post_webhook(
     url: str,
     *,
     message_id: str,
-    timestamp: int,
-    body: bytes,
+    timestamp: datetime,
+    body: str,
     secrets_in_use: list[str],
-    now: datetime,
 ) -> WebhookResponse:
     headers = {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         "webhook-id": message_id,
-        "webhook-timestamp": str(timestamp),
+        "webhook-timestamp": str(int(timestamp.timestamp())),
         "webhook-signature": signature_header(secrets_in_use, message_id, timestamp, body),
     }
     try:
-        async with client.stream("POST", url, content=body, headers=headers) as response:
+        async with client.stream("POST", url, content=body.encode(), headers=headers) as response:
             # Read no more than the log keeps: a receiver cannot make us hold a huge body.
             received = bytearray()
             async for chunk in response.aiter_bytes():
                 received += chunk
-                if len(received) >= RESPONSE_CAP:
+                if len(received) >= RESPONSE_LIMIT:
                     break
     except httpx.HTTPError as exc:
-        return WebhookResponse(None, f"{type(exc).__name__}: {exc}"[:RESPONSE_CAP])
+        return WebhookResponse(None, f"{type(exc).__name__}: {exc}"[:RESPONSE_LIMIT])
     retry_after = None
     if response.status_code in (429, 503):
-        retry_after = retry_after_seconds(response.headers.get("retry-after"), now)
-    text = bytes(received[:RESPONSE_CAP]).decode("utf-8", errors="replace")
+        retry_after = retry_after_seconds(response.headers.get("retry-after"), timestamp)
+    text = bytes(received[:RESPONSE_LIMIT]).decode("utf-8", errors="replace")
     return WebhookResponse(response.status_code, text, retry_after)

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ARRAY, Column, DateTime, Integer, String, Table, Text, text
-from sqlalchemy.dialects.postgresql import UUID
+from datetime import datetime
+from uuid import UUID
 
-from notifier.db import metadata
+from sqlalchemy import ARRAY, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
 
-webhook_endpoint = Table(
-    "webhook_endpoint",
-    metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("url", Text, nullable=False),
-    Column("event_types", ARRAY(String(200)), nullable=False),
-    Column("description", Text, nullable=False, server_default=text("''")),
-    Column("owner_email", String(320)),
+from notifier.db import Base
+
+
+class WebhookEndpoint(Base):
+    __tablename__ = "webhook_endpoint"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    # Shell-style patterns of the event types it receives (`garage.*`).
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
+    description: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    owner_email: Mapped[str | None] = mapped_column(String(320))
     # Kept to sign, never returned after creation or rotation.
-    Column("secret", String(200), nullable=False),
-    Column("previous_secret", String(200)),
-    Column("previous_secret_expires_at", DateTime(timezone=True)),
-    Column("disabled_at", DateTime(timezone=True)),
-    Column("disabled_reason", Text),
-    Column("failing_since", DateTime(timezone=True)),
-    Column("version", Integer, nullable=False, server_default=text("1")),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+    secret: Mapped[str] = mapped_column(String(200))
+    previous_secret: Mapped[str | None] = mapped_column(String(200))
+    previous_secret_expires_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    failing_since: Mapped[datetime | None]
+    # The ETag: every ORM UPDATE checks and bumps it; bulk health updates bump it too.
+    version: Mapped[int] = mapped_column(server_default=text("1"))
+    created_at: Mapped[datetime]
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}

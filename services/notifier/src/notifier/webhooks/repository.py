@@ -2,107 +2,93 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifier.webhooks.models import webhook_endpoint
+from guichet_common.pagination import KeysetOrder, Paged, PageRequest, paginate
+from notifier.webhooks.models import WebhookEndpoint
+
+OLDEST_FIRST = KeysetOrder((WebhookEndpoint.created_at, WebhookEndpoint.id))
 
 
-async def insert_endpoint(session: AsyncSession, values: dict[str, Any]) -> Row[Any]:
-    result = await session.execute(
-        webhook_endpoint.insert().values(**values).returning(*webhook_endpoint.c)
-    )
-    return result.one()
+async def save(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
+    """Insert a new endpoint or write what changed on a loaded one (its version checked
+    and bumped)."""
+    session.add(endpoint)
+    await session.flush()
 
 
-async def get_endpoint(
+async def delete(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
+    await session.delete(endpoint)
+    await session.flush()
+
+
+async def get(
     session: AsyncSession, endpoint_id: UUID, *, for_update: bool = False
-) -> Row[Any] | None:
-    statement = select(webhook_endpoint).where(webhook_endpoint.c.id == endpoint_id)
+) -> WebhookEndpoint | None:
+    statement = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
     if for_update:
         statement = statement.with_for_update()
-    return (await session.execute(statement)).first()
+    return (await session.scalars(statement)).one_or_none()
 
 
-async def get_endpoints(session: AsyncSession, ids: Sequence[UUID]) -> dict[UUID, Row[Any]]:
+async def by_id(session: AsyncSession, ids: Collection[UUID]) -> dict[UUID, WebhookEndpoint]:
     if not ids:
         return {}
-    rows = await session.execute(
-        select(webhook_endpoint).where(webhook_endpoint.c.id.in_(set(ids)))
+    endpoints = await session.scalars(
+        select(WebhookEndpoint).where(WebhookEndpoint.id.in_(set(ids)))
     )
-    return {row.id: row for row in rows}
+    return {endpoint.id: endpoint for endpoint in endpoints}
 
 
-async def enabled_endpoints(session: AsyncSession) -> Sequence[Row[Any]]:
-    rows = await session.execute(
-        select(webhook_endpoint).where(webhook_endpoint.c.disabled_at.is_(None))
-    )
-    return rows.all()
+async def enabled(session: AsyncSession) -> Sequence[WebhookEndpoint]:
+    statement = select(WebhookEndpoint).where(WebhookEndpoint.disabled_at.is_(None))
+    return (await session.scalars(statement)).all()
 
 
-async def list_endpoints(
-    session: AsyncSession, *, after: tuple[datetime, UUID] | None, limit: int
-) -> Sequence[Row[Any]]:
-    statement = select(webhook_endpoint)
-    if after is not None:
-        statement = statement.where(
-            (webhook_endpoint.c.created_at, webhook_endpoint.c.id) > after  # type: ignore[operator]
-        )
-    rows = await session.execute(
-        statement.order_by(webhook_endpoint.c.created_at, webhook_endpoint.c.id).limit(limit)
-    )
-    return rows.all()
-
-
-async def update_endpoint(session: AsyncSession, endpoint_id: UUID, **values: Any) -> Row[Any]:
-    result = await session.execute(
-        update(webhook_endpoint)
-        .where(webhook_endpoint.c.id == endpoint_id)
-        .values(**values)
-        .returning(*webhook_endpoint.c)
-    )
-    return result.one()
+async def list_endpoints(session: AsyncSession, page: PageRequest) -> Paged[WebhookEndpoint]:
+    return await paginate(session, select(WebhookEndpoint), OLDEST_FIRST, page)
 
 
 async def mark_failing(
-    session: AsyncSession, endpoint_ids: Sequence[UUID], now: datetime
-) -> Sequence[Row[Any]]:
-    """Starts the failure clock of endpoints that were healthy; returns them all."""
+    session: AsyncSession, endpoint_ids: Collection[UUID], now: datetime
+) -> Sequence[WebhookEndpoint]:
+    """Start the failure clock of endpoints that were healthy; returns them all, locked."""
     if not endpoint_ids:
         return []
-    # Lock in id order first: two sender lanes failing on the same endpoints never deadlock.
+    # Locked in id order first: two sender lanes failing on the same endpoints never deadlock.
     await session.execute(
-        select(webhook_endpoint.c.id)
-        .where(webhook_endpoint.c.id.in_(set(endpoint_ids)))
-        .order_by(webhook_endpoint.c.id)
+        select(WebhookEndpoint.id)
+        .where(WebhookEndpoint.id.in_(set(endpoint_ids)))
+        .order_by(WebhookEndpoint.id)
         .with_for_update()
     )
     await session.execute(
-        update(webhook_endpoint)
-        .where(webhook_endpoint.c.id.in_(set(endpoint_ids)))
-        .where(webhook_endpoint.c.failing_since.is_(None))
-        .values(failing_since=now)
+        update(WebhookEndpoint)
+        .where(WebhookEndpoint.id.in_(set(endpoint_ids)), WebhookEndpoint.failing_since.is_(None))
+        .values(failing_since=now, version=WebhookEndpoint.version + 1)
+        .execution_options(synchronize_session=False)
     )
-    rows = await session.execute(
-        select(webhook_endpoint).where(webhook_endpoint.c.id.in_(set(endpoint_ids)))
+    statement = (
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.id.in_(set(endpoint_ids)))
+        .execution_options(populate_existing=True)
     )
-    return rows.all()
+    return (await session.scalars(statement)).all()
 
 
-async def mark_healthy(session: AsyncSession, endpoint_ids: Sequence[UUID]) -> None:
+async def mark_healthy(session: AsyncSession, endpoint_ids: Collection[UUID]) -> None:
     if endpoint_ids:
         await session.execute(
-            update(webhook_endpoint)
-            .where(webhook_endpoint.c.id.in_(set(endpoint_ids)))
-            .where(webhook_endpoint.c.failing_since.is_not(None))
-            .values(failing_since=None)
+            update(WebhookEndpoint)
+            .where(
+                WebhookEndpoint.id.in_(set(endpoint_ids)),
+                WebhookEndpoint.failing_since.is_not(None),
+            )
+            .values(failing_since=None, version=WebhookEndpoint.version + 1)
+            .execution_options(synchronize_session=False)
         )
-
-
-async def delete_endpoint(session: AsyncSession, endpoint_id: UUID) -> None:
-    await session.execute(delete(webhook_endpoint).where(webhook_endpoint.c.id == endpoint_id))

@@ -1,4 +1,5 @@
-"""`/webhooks`: endpoints, their delivery log, redeliver and replay (role admin)."""
+"""`/webhooks`: endpoints, their delivery log, redeliver and replay (people with the admin
+role only: no API key manages where events go)."""
 
 from __future__ import annotations
 
@@ -6,139 +7,163 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from guichet_common.events import utcnow
-from guichet_common.http import SessionDep, decode_cursor, encode_cursor, etag_for
-from notifier.deliveries import service as deliveries_service
-from notifier.deliveries.router import after_cursor, page_of
-from notifier.deliveries.schemas import DeliveryOut, DeliveryPage
-from notifier.http import AdminDep, SettingsDep
+from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, SessionDep, etag_for
+from guichet_common.pagination import Page, PageParams
+from notifier.deliveries.schemas import DeliveryOut
+from notifier.deps import Admin, SettingsDep
 from notifier.webhooks import service
 from notifier.webhooks.schemas import (
     ReplayResult,
     WebhookCreate,
     WebhookOut,
-    WebhookPage,
     WebhookUpdate,
     WebhookWithSecret,
 )
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+# A write to an existing endpoint or delivery: not found, or read before it last changed.
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {404: PROBLEM, **PRECONDITION_RESPONSES}
 
-def _out(row: Any) -> WebhookOut:
-    return WebhookOut.model_validate(row._asdict())
 
-
-@router.post("", response_model=WebhookWithSecret, status_code=201)
+@router.post("", response_model=WebhookWithSecret, status_code=201, responses={422: PROBLEM})
 async def create_webhook(
-    session: SessionDep, _admin: AdminDep, settings: SettingsDep, body: WebhookCreate
+    body: WebhookCreate,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    _admin: Admin,
 ) -> WebhookWithSecret:
     """The response carries the signing secret: store it now, it is never shown again."""
-    row = await service.create_endpoint(session, body, settings, utcnow())
-    return WebhookWithSecret.model_validate(row._asdict())
+    endpoint = await service.create_endpoint(session, body, settings, utcnow())
+    response.headers["ETag"] = etag_for(endpoint.version)
+    return WebhookWithSecret.model_validate(endpoint)
 
 
-@router.get("", response_model=WebhookPage)
-async def list_webhooks(
-    session: SessionDep,
-    _admin: AdminDep,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> WebhookPage:
-    after = None
-    if cursor is not None:
-        created_at, endpoint_id = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(created_at), UUID(endpoint_id))
-    rows = await service.list_endpoints(session, after=after, limit=limit)
-    next_cursor = None
-    if len(rows) == limit:
-        next_cursor = encode_cursor([rows[-1].created_at.isoformat(), str(rows[-1].id)])
-    return WebhookPage(items=[_out(r) for r in rows], next_cursor=next_cursor)
+@router.get("", response_model=Page[WebhookOut])
+async def list_webhooks(page: PageParams, session: SessionDep, _admin: Admin) -> Page[WebhookOut]:
+    return Page.of(await service.list_endpoints(session, page), WebhookOut.model_validate)
 
 
-@router.get("/{endpoint_id}", response_model=WebhookOut)
+@router.get("/{endpoint_id}", response_model=WebhookOut, responses={404: PROBLEM})
 async def get_webhook(
-    session: SessionDep, _admin: AdminDep, endpoint_id: UUID, response: Response
+    endpoint_id: UUID, response: Response, session: SessionDep, _admin: Admin
 ) -> WebhookOut:
-    row = await service.get_endpoint(session, endpoint_id)
-    response.headers["ETag"] = etag_for(row.version)
-    return _out(row)
+    endpoint = await service.get_endpoint(session, endpoint_id)
+    response.headers["ETag"] = etag_for(endpoint.version)
+    return WebhookOut.model_validate(endpoint)
 
 
-@router.patch("/{endpoint_id}", response_model=WebhookOut)
+@router.patch(
+    "/{endpoint_id}", response_model=WebhookOut, responses={**WRITE_RESPONSES, 422: PROBLEM}
+)
 async def update_webhook(
-    session: SessionDep,
-    _admin: AdminDep,
-    settings: SettingsDep,
     endpoint_id: UUID,
     body: WebhookUpdate,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    session: SessionDep,
+    settings: SettingsDep,
+    _admin: Admin,
+    if_match: IfMatch = None,
 ) -> WebhookOut:
-    """Changes the URL (checked against SSRF again), patterns, description or owner."""
-    row = await service.update_endpoint(session, endpoint_id, body, if_match, settings)
-    response.headers["ETag"] = etag_for(row.version)
-    return _out(row)
+    """Changes the URL (checked against SSRF again), patterns, description or owner.
+    Needs the ETag read with `If-Match`."""
+    endpoint = await service.update_endpoint(
+        session, endpoint_id, body, settings, if_match=if_match
+    )
+    response.headers["ETag"] = etag_for(endpoint.version)
+    return WebhookOut.model_validate(endpoint)
 
 
-@router.delete("/{endpoint_id}", status_code=204)
-async def delete_webhook(session: SessionDep, _admin: AdminDep, endpoint_id: UUID) -> Response:
-    await service.delete_endpoint(session, endpoint_id, utcnow())
+@router.delete("/{endpoint_id}", status_code=204, responses=WRITE_RESPONSES)
+async def delete_webhook(
+    endpoint_id: UUID, session: SessionDep, _admin: Admin, if_match: IfMatch = None
+) -> Response:
+    """What is still queued to it is not sent. Needs the ETag read with `If-Match`."""
+    await service.delete_endpoint(session, endpoint_id, if_match=if_match, now=utcnow())
     return Response(status_code=204)
 
 
-@router.post("/{endpoint_id}/rotate-secret", response_model=WebhookWithSecret)
+@router.post(
+    "/{endpoint_id}/rotate-secret", response_model=WebhookWithSecret, responses=WRITE_RESPONSES
+)
 async def rotate_webhook_secret(
-    session: SessionDep, _admin: AdminDep, settings: SettingsDep, endpoint_id: UUID
+    endpoint_id: UUID,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    _admin: Admin,
+    if_match: IfMatch = None,
 ) -> WebhookWithSecret:
     """A new secret, shown once. The old one keeps signing beside it during the overlap
-    (`NOTIFIER_WEBHOOK_SECRET_OVERLAP_HOURS`, 24 h by default)."""
-    row = await service.rotate_secret(session, endpoint_id, settings, utcnow())
-    return WebhookWithSecret.model_validate(row._asdict())
-
-
-@router.post("/{endpoint_id}/enable", response_model=WebhookOut)
-async def enable_webhook(session: SessionDep, _admin: AdminDep, endpoint_id: UUID) -> WebhookOut:
-    return _out(await service.enable_endpoint(session, endpoint_id))
-
-
-@router.get("/{endpoint_id}/deliveries", response_model=DeliveryPage)
-async def list_webhook_deliveries(
-    session: SessionDep,
-    _admin: AdminDep,
-    endpoint_id: UUID,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> DeliveryPage:
-    """The delivery log: every delivery to this endpoint with every attempt."""
-    await service.get_endpoint(session, endpoint_id)
-    found = await deliveries_service.timeline(
-        session, subject=None, endpoint_id=endpoint_id, after=after_cursor(cursor), limit=limit
+    (`NOTIFIER_WEBHOOK_SECRET_OVERLAP_HOURS`, 24 h by default). Needs `If-Match`."""
+    endpoint = await service.rotate_secret(
+        session, endpoint_id, settings, if_match=if_match, now=utcnow()
     )
-    return page_of(found, limit)
+    response.headers["ETag"] = etag_for(endpoint.version)
+    return WebhookWithSecret.model_validate(endpoint)
+
+
+@router.post("/{endpoint_id}/enable", response_model=WebhookOut, responses=WRITE_RESPONSES)
+async def enable_webhook(
+    endpoint_id: UUID,
+    response: Response,
+    session: SessionDep,
+    _admin: Admin,
+    if_match: IfMatch = None,
+) -> WebhookOut:
+    """A disabled endpoint receives events again. Needs the ETag read with `If-Match`."""
+    endpoint = await service.enable_endpoint(session, endpoint_id, if_match=if_match)
+    response.headers["ETag"] = etag_for(endpoint.version)
+    return WebhookOut.model_validate(endpoint)
+
+
+@router.get("/{endpoint_id}/deliveries", response_model=Page[DeliveryOut], responses={404: PROBLEM})
+async def list_webhook_deliveries(
+    endpoint_id: UUID, page: PageParams, session: SessionDep, _admin: Admin
+) -> Page[DeliveryOut]:
+    """The delivery log: every delivery to this endpoint with every attempt."""
+    return Page.of(await service.delivery_log(session, endpoint_id, page), DeliveryOut.of)
 
 
 @router.post(
     "/{endpoint_id}/deliveries/{delivery_id}/redeliver",
     response_model=DeliveryOut,
     status_code=202,
+    responses={**WRITE_RESPONSES, 409: PROBLEM},
 )
 async def redeliver_webhook(
-    session: SessionDep, _admin: AdminDep, endpoint_id: UUID, delivery_id: UUID
-) -> DeliveryOut:
-    """Queues the delivery again now, whatever its state, with the same webhook-id."""
-    found = await service.redeliver(session, endpoint_id, delivery_id, utcnow())
-    return DeliveryOut.build(found.delivery, found.attempts)
-
-
-@router.post("/{endpoint_id}/replay", response_model=ReplayResult, status_code=202)
-async def replay_webhook(
+    endpoint_id: UUID,
+    delivery_id: UUID,
+    response: Response,
     session: SessionDep,
-    _admin: AdminDep,
+    _admin: Admin,
+    if_match: IfMatch = None,
+) -> DeliveryOut:
+    """Queues the delivery again now, whatever its state, with the same webhook-id.
+    Needs the delivery's ETag with `If-Match`."""
+    found = await service.redeliver(
+        session, endpoint_id, delivery_id, if_match=if_match, now=utcnow()
+    )
+    response.headers["ETag"] = etag_for(found.delivery.version)
+    return DeliveryOut.of(found)
+
+
+@router.post(
+    "/{endpoint_id}/replay",
+    response_model=ReplayResult,
+    status_code=202,
+    responses={404: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+)
+async def replay_webhook(
     endpoint_id: UUID,
     since: Annotated[datetime, Query(description="ISO 8601 with a timezone")],
+    session: SessionDep,
+    _admin: Admin,
 ) -> ReplayResult:
     """Every stored event since `since` that the endpoint subscribes to is sent again."""
     return ReplayResult(requeued=await service.replay(session, endpoint_id, since, utcnow()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, EmailStr, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
 
 EVENT_TYPE_PATTERN = r"^[a-z0-9_.*?\[\]-]+$"
 
@@ -34,6 +34,8 @@ class WebhookUpdate(BaseModel):
 
 
 class WebhookOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: UUID
     url: str
     event_types: list[str]
@@ -48,11 +50,6 @@ class WebhookOut(BaseModel):
 
 class WebhookWithSecret(WebhookOut):
     secret: str = Field(description="`whsec_…`: shown now and never again.")
-
-
-class WebhookPage(BaseModel):
-    items: list[WebhookOut]
-    next_cursor: str | None = None
 
 
 class ReplayResult(BaseModel):

@@ -1,23 +1,25 @@
-"""Webhook endpoints: create (secret shown once), rotate, disable, redeliver, replay."""
+"""Webhook endpoints: create (secret shown once), change, rotate, disable and enable,
+redeliver, replay, and their health as the sender reports it. Builds on deliveries."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import Any
+from fnmatch import fnmatchcase
 from uuid import UUID
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from guichet_common.events import new_event_id
 from guichet_common.http import Conflict, InvalidInput, NotFound, check_if_match
-from notifier.deliveries import repository as deliveries_repository
-from notifier.deliveries import service as deliveries_service
-from notifier.deliveries.models import AttemptTrigger
+from guichet_common.pagination import Paged, PageRequest
+from notifier.deliveries import service as deliveries
+from notifier.deliveries.models import AttemptTrigger, DeliveryWithAttempts
 from notifier.events import WebhookEndpointDisabledV1, outbox
 from notifier.settings import NotifierSettings
 from notifier.webhooks import repository
+from notifier.webhooks.models import WebhookEndpoint
 from notifier.webhooks.schemas import EVENT_TYPE_PATTERN, WebhookCreate, WebhookUpdate
 from notifier.webhooks.signing import new_secret
 from notifier.webhooks.ssrf import UnsafeDestination, check_destination
@@ -25,6 +27,11 @@ from notifier.webhooks.ssrf import UnsafeDestination, check_destination
 REPLAY_LIMIT = 10_000
 
 _PATTERN_CHECK = re.compile(EVENT_TYPE_PATTERN)
+
+
+def accepts(endpoint: WebhookEndpoint, event_type: str) -> bool:
+    """Patterns are shell-style: `garage.*` takes every garage event, `*` everything."""
+    return any(fnmatchcase(event_type, pattern) for pattern in endpoint.event_types)
 
 
 async def _check_url(url: str, settings: NotifierSettings) -> None:
@@ -40,105 +47,125 @@ def _check_patterns(patterns: list[str]) -> None:
             raise InvalidInput(f"{pattern!r} is not an event type pattern", field="event_types")
 
 
+def _check_enabled(endpoint: WebhookEndpoint) -> None:
+    if endpoint.disabled_at is not None:
+        raise Conflict("the endpoint is disabled; enable it first", allowed_actions=["enable"])
+
+
 async def create_endpoint(
     session: AsyncSession, data: WebhookCreate, settings: NotifierSettings, now: datetime
-) -> Row[Any]:
+) -> WebhookEndpoint:
     url = str(data.url)
     await _check_url(url, settings)
     _check_patterns(data.event_types)
-    return await repository.insert_endpoint(
-        session,
-        {
-            "id": new_event_id(),
-            "url": url,
-            "event_types": data.event_types,
-            "description": data.description,
-            "owner_email": data.owner_email,
-            "secret": new_secret(),
-            "created_at": now,
-        },
+    endpoint = WebhookEndpoint(
+        id=new_event_id(),
+        url=url,
+        event_types=data.event_types,
+        description=data.description,
+        owner_email=data.owner_email,
+        secret=new_secret(),
+        created_at=now,
     )
+    await repository.save(session, endpoint)
+    return endpoint
 
 
-async def get_endpoint(session: AsyncSession, endpoint_id: UUID) -> Row[Any]:
-    row = await repository.get_endpoint(session, endpoint_id)
-    if row is None:
+async def get_endpoint(
+    session: AsyncSession, endpoint_id: UUID, *, for_update: bool = False
+) -> WebhookEndpoint:
+    endpoint = await repository.get(session, endpoint_id, for_update=for_update)
+    if endpoint is None:
         raise NotFound(f"no webhook endpoint {endpoint_id}")
-    return row
+    return endpoint
+
+
+async def list_endpoints(session: AsyncSession, page: PageRequest) -> Paged[WebhookEndpoint]:
+    return await repository.list_endpoints(session, page)
 
 
 async def update_endpoint(
     session: AsyncSession,
     endpoint_id: UUID,
     data: WebhookUpdate,
-    if_match: str | None,
     settings: NotifierSettings,
-) -> Row[Any]:
-    row = await repository.get_endpoint(session, endpoint_id, for_update=True)
-    if row is None:
-        raise NotFound(f"no webhook endpoint {endpoint_id}")
-    check_if_match(if_match, row.version)
-    values = data.model_dump(exclude_unset=True)
+    *,
+    if_match: str | None,
+) -> WebhookEndpoint:
+    """Changes the URL (checked against SSRF again), patterns, description or owner."""
+    endpoint = await get_endpoint(session, endpoint_id, for_update=True)
+    check_if_match(if_match, endpoint.version)
+    sent = data.model_fields_set
     for required in ("url", "event_types", "description"):
-        if required in values and values[required] is None:
+        if required in sent and getattr(data, required) is None:
             raise InvalidInput(f"{required} cannot be null", field=required)
-    if "url" in values:
-        values["url"] = str(data.url)
-        await _check_url(values["url"], settings)
-    if "event_types" in values:
-        _check_patterns(values["event_types"])
-    return await repository.update_endpoint(session, endpoint_id, **values, version=row.version + 1)
+    if "url" in sent and data.url is not None:
+        url = str(data.url)
+        await _check_url(url, settings)
+        endpoint.url = url
+    if "event_types" in sent and data.event_types is not None:
+        _check_patterns(data.event_types)
+        endpoint.event_types = data.event_types
+    if "description" in sent and data.description is not None:
+        endpoint.description = data.description
+    if "owner_email" in sent:
+        endpoint.owner_email = data.owner_email
+    await repository.save(session, endpoint)
+    return endpoint
 
 
-async def delete_endpoint(session: AsyncSession, endpoint_id: UUID, now: datetime) -> None:
+async def delete_endpoint(
+    session: AsyncSession, endpoint_id: UUID, *, if_match: str | None, now: datetime
+) -> None:
     """Queued deliveries to it are suppressed; its past deliveries stay in the timelines."""
-    await get_endpoint(session, endpoint_id)
-    await deliveries_repository.suppress_pending_for_endpoint(
-        session, endpoint_id, "endpoint deleted", now
-    )
-    await repository.delete_endpoint(session, endpoint_id)
-
-
-async def list_endpoints(
-    session: AsyncSession, *, after: tuple[datetime, UUID] | None, limit: int
-) -> list[Row[Any]]:
-    return list(await repository.list_endpoints(session, after=after, limit=limit))
+    endpoint = await get_endpoint(session, endpoint_id, for_update=True)
+    check_if_match(if_match, endpoint.version)
+    await deliveries.suppress_queued_to_endpoint(session, endpoint.id, "endpoint deleted", now)
+    await repository.delete(session, endpoint)
 
 
 async def rotate_secret(
-    session: AsyncSession, endpoint_id: UUID, settings: NotifierSettings, now: datetime
-) -> Row[Any]:
+    session: AsyncSession,
+    endpoint_id: UUID,
+    settings: NotifierSettings,
+    *,
+    if_match: str | None,
+    now: datetime,
+) -> WebhookEndpoint:
     """The new secret signs from now on; the old one keeps signing beside it during the
     overlap, so receivers can switch without losing a message."""
-    row = await repository.get_endpoint(session, endpoint_id, for_update=True)
-    if row is None:
-        raise NotFound(f"no webhook endpoint {endpoint_id}")
-    return await repository.update_endpoint(
-        session,
-        endpoint_id,
-        secret=new_secret(),
-        previous_secret=row.secret,
-        previous_secret_expires_at=now + timedelta(hours=settings.webhook_secret_overlap_hours),
-        version=row.version + 1,
+    endpoint = await get_endpoint(session, endpoint_id, for_update=True)
+    check_if_match(if_match, endpoint.version)
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = now + timedelta(
+        hours=settings.webhook_secret_overlap_hours
     )
+    endpoint.secret = new_secret()
+    await repository.save(session, endpoint)
+    return endpoint
 
 
-def secrets_in_use(endpoint: Row[Any], now: datetime) -> list[str]:
-    active = [endpoint.secret]
-    expires = endpoint.previous_secret_expires_at
-    if endpoint.previous_secret and expires is not None and expires > now:
-        active.append(endpoint.previous_secret)
-    return active
+async def enable_endpoint(
+    session: AsyncSession, endpoint_id: UUID, *, if_match: str | None
+) -> WebhookEndpoint:
+    """Deliveries flow again, with a fresh failure clock."""
+    endpoint = await get_endpoint(session, endpoint_id, for_update=True)
+    check_if_match(if_match, endpoint.version)
+    endpoint.disabled_at = None
+    endpoint.disabled_reason = None
+    endpoint.failing_since = None
+    await repository.save(session, endpoint)
+    return endpoint
 
 
 async def disable_endpoint(
-    session: AsyncSession, endpoint: Row[Any], reason: str, now: datetime
+    session: AsyncSession, endpoint: WebhookEndpoint, reason: str, now: datetime
 ) -> None:
     """Stops deliveries to it, and tells its owner (through this service's own event)."""
-    await repository.update_endpoint(
-        session, endpoint.id, disabled_at=now, disabled_reason=reason, version=endpoint.version + 1
-    )
-    await deliveries_repository.suppress_pending_for_endpoint(
+    endpoint.disabled_at = now
+    endpoint.disabled_reason = reason
+    await repository.save(session, endpoint)
+    await deliveries.suppress_queued_to_endpoint(
         session, endpoint.id, f"endpoint disabled: {reason}", now
     )
     await outbox.publish(
@@ -154,43 +181,81 @@ async def disable_endpoint(
     )
 
 
-async def enable_endpoint(session: AsyncSession, endpoint_id: UUID) -> Row[Any]:
-    row = await get_endpoint(session, endpoint_id)
-    return await repository.update_endpoint(
-        session,
-        row.id,
-        disabled_at=None,
-        disabled_reason=None,
-        failing_since=None,
-        version=row.version + 1,
-    )
+async def delivery_log(
+    session: AsyncSession, endpoint_id: UUID, page: PageRequest
+) -> Paged[DeliveryWithAttempts]:
+    await get_endpoint(session, endpoint_id)
+    return await deliveries.endpoint_log(session, endpoint_id, page)
 
 
 async def redeliver(
-    session: AsyncSession, endpoint_id: UUID, delivery_id: UUID, now: datetime
-) -> deliveries_service.DeliveryWithAttempts:
+    session: AsyncSession,
+    endpoint_id: UUID,
+    delivery_id: UUID,
+    *,
+    if_match: str | None,
+    now: datetime,
+) -> DeliveryWithAttempts:
+    """One delivery sent again now, whatever its state, with the same webhook-id."""
     endpoint = await get_endpoint(session, endpoint_id)
-    found = await deliveries_repository.get_delivery(session, delivery_id)
-    if found is None or found.endpoint_id != endpoint.id:
+    delivery = await deliveries.get(session, delivery_id, for_update=True)
+    if delivery.endpoint_id != endpoint.id:
         raise NotFound(f"no delivery {delivery_id} for this endpoint")
-    if endpoint.disabled_at is not None:
-        raise Conflict("the endpoint is disabled; enable it first", allowed_actions=["enable"])
-    return await deliveries_service.redeliver(session, delivery_id, now)
+    check_if_match(if_match, delivery.version)
+    _check_enabled(endpoint)
+    return await deliveries.redeliver(session, delivery, now)
 
 
 async def replay(session: AsyncSession, endpoint_id: UUID, since: datetime, now: datetime) -> int:
     """Every stored event since `since` that the endpoint subscribes to goes out again
     (or for the first time, e.g. events from before the endpoint existed)."""
     endpoint = await get_endpoint(session, endpoint_id)
-    if endpoint.disabled_at is not None:
-        raise Conflict("the endpoint is disabled; enable it first", allowed_actions=["enable"])
+    _check_enabled(endpoint)
     if since.tzinfo is None:
         raise InvalidInput("since needs a timezone (e.g. 2026-11-22T10:00:00Z)", field="since")
-    events = await deliveries_repository.events_since(session, since, REPLAY_LIMIT)
-    rows = [
-        deliveries_service.webhook_row(event._asdict(), endpoint.id, now, AttemptTrigger.MANUAL)
+    events = await deliveries.events_since(session, since, REPLAY_LIMIT)
+    wanted = [
+        deliveries.new_webhook(event, endpoint.id, now, AttemptTrigger.MANUAL)
         for event in events
-        if deliveries_service.endpoint_accepts(endpoint.event_types, event.type)
+        if accepts(endpoint, event.type)
     ]
-    requeued = await deliveries_repository.requeue_deliveries(session, rows, now)
-    return len(requeued)
+    return len(await deliveries.add_or_requeue(session, wanted, now))
+
+
+# --- what the ingestion and the sender need ------------------------------------------------
+
+
+async def endpoints_for(session: AsyncSession, event_type: str) -> list[WebhookEndpoint]:
+    """The enabled endpoints that subscribe to `event_type`."""
+    return [e for e in await repository.enabled(session) if accepts(e, event_type)]
+
+
+async def endpoints_by_id(
+    session: AsyncSession, ids: Collection[UUID]
+) -> dict[UUID, WebhookEndpoint]:
+    return await repository.by_id(session, ids)
+
+
+async def record_health(
+    session: AsyncSession,
+    settings: NotifierSettings,
+    *,
+    healthy: set[UUID],
+    failing: set[UUID],
+    gone: set[UUID],
+    now: datetime,
+) -> None:
+    """What the sender saw of endpoints: a success ends a failure streak (unless another
+    delivery failed in the same batch), a failure starts one, and an endpoint is disabled
+    after `NOTIFIER_WEBHOOK_DISABLE_AFTER_DAYS` of failing or on a 410 Gone."""
+    await repository.mark_healthy(session, healthy - failing)
+    limit = timedelta(days=settings.webhook_disable_after_days)
+    for endpoint in await repository.mark_failing(session, failing, now):
+        since = endpoint.failing_since
+        if endpoint.disabled_at is None and since is not None and since <= now - limit:
+            reason = f"failing continuously since {since.isoformat()}"
+            await disable_endpoint(session, endpoint, reason, now)
+    for endpoint_id in gone:
+        answered_gone = await repository.get(session, endpoint_id, for_update=True)
+        if answered_gone is not None and answered_gone.disabled_at is None:
+            await disable_endpoint(session, answered_gone, "the endpoint answered 410 Gone", now)

@@ -1,14 +1,16 @@
-"""Standard Webhooks v1 signing: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`."""
+"""Standard Webhooks v1 signatures, made by the `standardwebhooks` library (the same code
+receivers verify with): `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the
+base64-decoded part of a `whsec_` secret."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import json
 import secrets
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+
+from standardwebhooks import Webhook
+
+from notifier.webhooks.models import WebhookEndpoint
 
 SECRET_PREFIX = "whsec_"
 
@@ -17,28 +19,20 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def secret_bytes(secret: str) -> bytes:
-    """The HMAC key is the base64-decoded part after `whsec_`, not the string itself."""
-    encoded = secret.removeprefix(SECRET_PREFIX)
-    return base64.b64decode(encoded + "=" * (-len(encoded) % 4))
-
-
-def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    signed = f"{message_id}.{timestamp}.".encode() + body
-    digest = hmac.new(secret_bytes(secret), signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
+def secrets_in_use(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+    """The current secret, and the previous one while a rotation's overlap lasts."""
+    active = [endpoint.secret]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > now:
+        active.append(endpoint.previous_secret)
+    return active
 
 
 def signature_header(
-    secrets_in_use: list[str], message_id: str, timestamp: int, body: bytes
+    secrets_in_use: list[str], message_id: str, timestamp: datetime, body: str
 ) -> str:
-    """Space-separated, one signature per active secret (two during a rotation's overlap)."""
-    return " ".join(sign(s, message_id, timestamp, body) for s in secrets_in_use)
-
-
-def payload_body(event_type: str, event_time: datetime, data: dict[str, Any]) -> bytes:
-    return json.dumps(
-        {"type": event_type, "timestamp": event_time.isoformat(), "data": data},
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode()
+    """Space-separated, one signature per active secret (two during a rotation's overlap).
+    `body` is the exact JSON text sent."""
+    # The library reads the timestamp as UTC whatever its zone: give it the UTC moment.
+    moment = timestamp.astimezone(UTC)
+    return " ".join(Webhook(secret).sign(message_id, moment, body) for secret in secrets_in_use)

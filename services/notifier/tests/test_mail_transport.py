@@ -6,15 +6,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from notifier.sending.email import (
-    OutgoingEmail,
-    PermanentFailure,
-    SmtpTransport,
-    TemporaryFailure,
-    wire_email,
-)
+from notifier.mail_transport import PermanentFailure, SmtpTransport, TemporaryFailure
+from notifier.sending.email import OutgoingEmail, wire_email
 
-from ..conftest import RecordingHandler, SmtpServer, free_port
+from .conftest import RecordingHandler, SmtpServer, free_port
 
 
 def test_smtp_url_forms() -> None:
