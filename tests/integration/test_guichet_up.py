@@ -150,7 +150,7 @@ def test_guichet_up_serves_everything_and_keeps_data(data_dir: Path) -> None:
         token = cli_token(data_dir, "admin", "ops-1")
         created = httpx.post(
             f"{first.base}/api/ticketing/api-keys",
-            json={"name": "GLPI sync"},
+            json={"name": "GLPI sync", "scopes": ["ticketing:read"]},
             headers={"Authorization": f"Bearer {token}"},
             timeout=10,
         )

@@ -16,7 +16,7 @@ from guichet_common.events import EventRegistry, utcnow
 from guichet_common.inbox import InboxHandler, Subscription, claim
 from guichet_common.messaging.inprocess import InProcessBus
 from guichet_common.outbox import OutboxRelay
-from guichet_common.runtime import Resources, ServiceDefinition
+from guichet_common.runtime import Resources, ServiceDefinition, no_state
 from guichet_common.settings import CommonSettings
 from guichet_common.testing.bus import BusSchema, ThingHappenedV1, wait_for
 
@@ -57,6 +57,7 @@ async def test_restart_after_a_crash_resends_what_the_bus_lost(
         tables=bus_schema.tables,
         outbox=bus_schema.outbox,
         published=EventRegistry(),
+        lifespan=no_state,
     )
     resources = {"testsvc": Resources(bus_schema.engine, bus_schema.session_factory)}
     pending = await state.begin(resources, {"testsvc": definition})

@@ -56,4 +56,4 @@ def test_registry_refuses_two_models_for_one_type() -> None:
 
     with pytest.raises(ValueError, match="registered twice"):
         registry.register(Other)
-    assert registry.model_for(ThingHappenedV1.event_type) is ThingHappenedV1
+    assert registry.models() == [ThingHappenedV1]

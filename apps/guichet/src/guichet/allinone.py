@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from fastapi import FastAPI
@@ -69,7 +70,7 @@ class InProcessBusState:
         self.pending = self.directory / "pending.jsonl"
 
     async def begin(
-        self, resources: dict[str, Resources], definitions: dict[str, ServiceDefinition]
+        self, resources: dict[str, Resources], definitions: dict[str, ServiceDefinition[Any, Any]]
     ) -> list[PendingMessage]:
         self.directory.mkdir(parents=True, exist_ok=True)
         previous = json.loads(self.state.read_text()) if self.state.exists() else None

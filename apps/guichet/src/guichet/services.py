@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from alembic.config import Config
 from fastapi import FastAPI
@@ -23,8 +24,8 @@ class ServiceEntry:
     module: ModuleType
 
     @property
-    def definition(self) -> Callable[[], ServiceDefinition]:
-        build: Callable[[], ServiceDefinition] = self.module.definition
+    def definition(self) -> Callable[[], ServiceDefinition[Any, Any]]:
+        build: Callable[[], ServiceDefinition[Any, Any]] = self.module.definition
         return build
 
     def create_app(self, resources: Resources | None = None) -> FastAPI:

@@ -99,11 +99,6 @@ class EventRegistry:
         self._models[model.event_type] = model
         return model
 
-    def model_for(self, event_type: str) -> type[Event] | None:
-        return self._models.get(event_type)
-
-    def types(self) -> list[str]:
-        return sorted(self._models)
-
     def models(self) -> list[type[Event]]:
-        return [self._models[t] for t in self.types()]
+        """Sorted by event type."""
+        return [self._models[t] for t in sorted(self._models)]

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import asyncio
-import re
 from typing import Any
 
 import pytest

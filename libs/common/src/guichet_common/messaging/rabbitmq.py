@@ -52,7 +52,6 @@ class RabbitBus:
         self.name = name
         self.publish_timeout = publish_timeout
         self._connection: AbstractRobustConnection | None = None
-        self._publish_channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._consumers: list[RabbitConsumer] = []
         self._lock = asyncio.Lock()
@@ -71,7 +70,7 @@ class RabbitBus:
                 await connection.close()
                 raise
             # Only a fully set-up bus is kept: a half-built one would never be retried.
-            self._connection, self._publish_channel, self._exchange = connection, channel, exchange
+            self._connection, self._exchange = connection, exchange
 
     @property
     def connection(self) -> AbstractRobustConnection:

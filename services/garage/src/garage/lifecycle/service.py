@@ -22,8 +22,10 @@ async def submit(
     session: AsyncSession, settings: GarageSettings, data: RequestSubmission
 ) -> GarageRequest:
     """A client's request, numbered, with version 1 of its quote drafted from the catalogue."""
-    request = await requests.create(session, settings, data, utcnow())
+    now = utcnow()
+    request = requests.new_request(settings, data, now)
     await quotes.draft_from_catalogue(session, settings, request)
+    await requests.store_new(session, settings, request, now)
     return request
 
 

@@ -75,7 +75,7 @@ async def lock_sessions(
         .where(SessionBooking.session_id.in_(session_ids))
         .group_by(SessionBooking.session_id)
     )
-    counts = {session_id: count for session_id, count in booked}
+    counts: dict[UUID, int] = dict(booked.all())
     return [SessionWithBookings(found, counts.get(found.id, 0)) for found in locked]
 
 

@@ -17,7 +17,7 @@ from garage.requests.models import (
     RequestHistory,
     RequestStatus,
 )
-from guichet_common.pagination import KeysetOrder, PageRequest, Paged, paginate
+from guichet_common.pagination import KeysetOrder, Paged, PageRequest, paginate
 
 NEWEST_FIRST = KeysetOrder((GarageRequest.submitted_at, GarageRequest.id), descending=True)
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from garage.normalisation import normalise_email, normalise_phone, normalise_plate, normalise_vin
 from garage.requests.models import (
     GarageRequest,
     RequestHistory,
@@ -15,7 +16,6 @@ from garage.requests.models import (
     ServiceType,
     Urgency,
 )
-from garage.normalisation import normalise_email, normalise_phone, normalise_plate, normalise_vin
 
 STATUS_LABELS: dict[RequestStatus, str] = {
     # The sheet's four statuses label the finer states.

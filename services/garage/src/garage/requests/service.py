@@ -34,7 +34,7 @@ from garage.requests.schemas import (
 from garage.settings import GarageSettings
 from guichet_common.events import new_event_id
 from guichet_common.http import NotFound, check_if_match
-from guichet_common.pagination import PageRequest, Paged
+from guichet_common.pagination import Paged, PageRequest
 
 # Actions a teacher takes: action -> (states it applies to, state it leads to).
 # Quote decisions move quoted -> accepted | refused | expired (see quotes.service).
@@ -85,13 +85,10 @@ def event_fields(settings: GarageSettings, request: GarageRequest, subject: str)
     }
 
 
-async def create(
-    session: AsyncSession, settings: GarageSettings, data: RequestSubmission, now: datetime
-) -> GarageRequest:
-    """A client's request, numbered, with its first history line and its event."""
-    request = GarageRequest(
+def new_request(settings: GarageSettings, data: RequestSubmission, now: datetime) -> GarageRequest:
+    """A client's request, not stored yet and without its number (`store_new` gives it)."""
+    return GarageRequest(
         id=new_event_id(),
-        number=await next_reference(session, "DEM", now.year),
         status=S.SUBMITTED,
         **data.model_dump(exclude={"consent"}),
         consent_at=now,
@@ -100,8 +97,19 @@ async def create(
         quote_due_at=now + timedelta(hours=settings.quote_deadline_hours),
         diagnosis_due_at=now + timedelta(hours=settings.diagnosis_deadline_hours),
     )
-    await repository.save(session, request)
+
+
+async def store_new(
+    session: AsyncSession, settings: GarageSettings, request: GarageRequest, now: datetime
+) -> None:
+    """Number and store a new request with its first history line and its event.
+
+    The year's counter row stays locked from the number until commit, and every
+    submission waits for it: the number is taken last, after what needs none (the history
+    line here, the draft quote before; their foreign keys are checked at commit)."""
     await _record(session, request, "submit", None, "client", None)
+    request.number = await next_reference(session, "DEM", now.year)
+    await repository.save(session, request)
     await outbox.publish(
         session,
         RequestSubmittedV1(
@@ -118,7 +126,6 @@ async def create(
         ),
         subject=request.number,
     )
-    return request
 
 
 async def _record(
