@@ -23,8 +23,13 @@ def _add_correlation_id(
 
 
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
+    """JSON lines (production) or a console format (development, tests). Tracebacks are
+    plain and short: never the values of every local variable, which can be secrets and
+    made one failed test run print 168,000 lines."""
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,

@@ -8,6 +8,7 @@ PostgreSQL, and broker tests skip with the reason. Under `CI=true` a skip fails 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from guichet_common.logging import configure_logging
 from guichet_common.settings import asyncpg_url
 from guichet_common.testing.bus import BusSchema, create_bus_schema, drop_bus_schema
 
@@ -35,6 +37,13 @@ def _docker_answers() -> bool:
         return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
+
+
+def pytest_configure() -> None:
+    # Logs of the code under test in the console format, tracebacks without locals.
+    configure_logging("INFO", json=False)
+    # The test SMTP server (aiosmtpd, in its own thread) narrates every connection.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
