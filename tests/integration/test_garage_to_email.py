@@ -1,6 +1,7 @@
 """Across services on the embedded default: a public garage request becomes, through the
 outbox, the in-process bus and the notifier's inbox and sender, a French acknowledgement
-in `<data dir>/mail/`, visible in the notifier's timeline for that request."""
+in `<data dir>/mail/`, visible in the notifier's timeline for that request; its quote
+reaches the client with the PDF attached, fetched from the port `guichet up` serves."""
 
 from __future__ import annotations
 
@@ -33,20 +34,29 @@ REQUEST = {
 }
 
 
+def wait_for_mails(mail_dir: Path, count: int) -> list[email.message.EmailMessage]:
+    deadline = time.monotonic() + 60
+    while len(mails := sorted(mail_dir.glob("*.eml")) if mail_dir.exists() else []) < count:
+        assert time.monotonic() < deadline, f"{len(mails)} e-mail(s) written, not {count}"
+        time.sleep(0.3)
+    messages = []
+    for path in mails:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(message, email.message.EmailMessage)
+        messages.append(message)
+    return sorted(messages, key=lambda m: m["Date"].datetime)
+
+
 def test_a_garage_request_is_acknowledged_by_email(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
-    guichet = Guichet(data_dir)
+    guichet = Guichet(data_dir)  # on a free port, GUICHET_PUBLIC_BASE_URL unset
     try:
         created = httpx.post(f"{guichet.base}/api/garage/requests", json=REQUEST, timeout=30)
         assert created.status_code == 201, created.text
         number = created.json()["number"]
+        assert created.json()["tracking_url"].startswith(f"{guichet.base}/garage/suivi/")
 
-        mail_dir = data_dir / "mail"
-        deadline = time.monotonic() + 60
-        while not (mails := sorted(mail_dir.glob("*.eml")) if mail_dir.exists() else []):
-            assert time.monotonic() < deadline, "no acknowledgement written"
-            time.sleep(0.3)
-        message = email.message_from_bytes(mails[0].read_bytes(), policy=email.policy.default)
+        [message] = wait_for_mails(data_dir / "mail", 1)
         assert message["To"] == "lea.martin@example.fr"
         assert number in message["Subject"]
         assert message["Auto-Submitted"] == "auto-generated"
@@ -65,5 +75,19 @@ def test_a_garage_request_is_acknowledged_by_email(tmp_path: Path) -> None:
         deliveries = timeline.json()["items"]
         assert [d["state"] for d in deliveries] == ["sent"]
         assert deliveries[0]["channel"] == "email"
+
+        teacher = {"Authorization": f"Bearer {cli_token(data_dir, 'garage_teacher', 'prof')}"}
+        [quote] = httpx.get(
+            f"{guichet.base}/api/garage/requests/{number}/quotes", headers=teacher, timeout=30
+        ).json()
+        quote_url = f"{guichet.base}/api/garage/quotes/{quote['id']}"
+        etag = httpx.get(quote_url, headers=teacher, timeout=30).headers["etag"]
+        issued = httpx.post(f"{quote_url}/issue", headers={**teacher, "If-Match": etag}, timeout=60)
+        assert issued.status_code == 200, issued.text
+        assert issued.json()["decision_url"].startswith(f"{guichet.base}/garage/devis/")
+        _, quote_mail = wait_for_mails(data_dir / "mail", 2)
+        [pdf] = list(quote_mail.iter_attachments())
+        assert pdf.get_content_type() == "application/pdf"
+        assert pdf.get_content().startswith(b"%PDF")
     finally:
         assert guichet.stop() == 0

@@ -137,6 +137,8 @@ def test_guichet_up_serves_everything_and_keeps_data(data_dir: Path) -> None:
     try:
         ready = httpx.get(first.base + "/readyz", timeout=10)
         assert ready.status_code == 200, ready.text
+        assert (data_dir / "run" / "url").read_text().strip() == first.base
+        assert "RuntimeDirWarning" not in first.log.read_text()
         assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
         for name in SERVICES:
             served = httpx.get(f"{first.base}/api/{name}/openapi.json", timeout=10)
@@ -189,6 +191,7 @@ def test_guichet_up_serves_everything_and_keeps_data(data_dir: Path) -> None:
     finally:
         assert first.stop() == 0
     assert EmbeddedPostgres(data_dir).running_port() is None, "Ctrl-C must stop PostgreSQL"
+    assert not (data_dir / "run" / "url").exists(), "a stopped Guichet is not advertised"
 
     # A crash leaves postmaster.pid behind, naming a PID now used by another process.
     (data_dir / "postgres" / "postmaster.pid").write_text(
@@ -203,3 +206,24 @@ def test_guichet_up_serves_everything_and_keeps_data(data_dir: Path) -> None:
         assert kept == "kept across restarts"
     finally:
         assert second.stop() == 0
+
+
+def test_a_busy_port_is_said_in_one_sentence_before_anything_starts(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = ["up", "--port", str(port), "--data-dir", str(tmp_path / "var")]
+        result = subprocess.run(
+            [sys.executable, "-m", "guichet", *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=clean_env(),
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"Cannot listen on 127.0.0.1 port {port} (Address already in use): stop what uses it, "
+        "or choose another port with --port."
+    )
+    assert not (tmp_path / "var").exists(), "no initdb, no migration before the port is free"

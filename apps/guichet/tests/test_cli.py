@@ -127,3 +127,18 @@ def test_token_is_signed_with_the_data_dir_secret(tmp_path: Path) -> None:
 
     unknown = guichet("token", "--role", "root", "--sub", "x", "--data-dir", str(tmp_path))
     assert unknown.returncode != 0 and "root" in unknown.stderr
+
+
+def test_links_follow_the_port_and_listening_everywhere_is_said(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from guichet.cli import _public_base_url
+
+    monkeypatch.delenv("GUICHET_PUBLIC_BASE_URL", raising=False)
+    assert _public_base_url("127.0.0.1", 9000) == "http://127.0.0.1:9000"
+    assert capsys.readouterr().err == ""
+    assert _public_base_url("0.0.0.0", 9000) == "http://127.0.0.1:9000"
+    assert "set GUICHET_PUBLIC_BASE_URL" in capsys.readouterr().err
+    monkeypatch.setenv("GUICHET_PUBLIC_BASE_URL", "https://garage.lycee.example")
+    assert _public_base_url("0.0.0.0", 9000) == "https://garage.lycee.example"
+    assert capsys.readouterr().err == ""

@@ -22,16 +22,27 @@ pytestmark = pytest.mark.integration
 DELAYS = (0.5, 1.5)
 
 
-def guichet(*args: str, amqp_url: str) -> str:
-    result = subprocess.run(
+def run_guichet(*args: str, amqp_url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "guichet", *args],
         capture_output=True,
         text=True,
         timeout=60,
         env={**os.environ, "GUICHET_AMQP_URL": amqp_url},
     )
+
+
+def guichet(*args: str, amqp_url: str) -> str:
+    result = run_guichet(*args, amqp_url=amqp_url)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def test_an_unknown_queue_is_an_error_not_zero_parked(amqp_url: str) -> None:
+    for command in (["list", "--queue", "notifier.garage"], ["replay", "notifier.garage"]):
+        result = run_guichet("dlq", *command, amqp_url=amqp_url)
+        assert result.returncode == 1, result.stdout
+        assert "no consumer queue notifier.garage" in result.stderr
 
 
 async def test_failing_handler_is_retried_parked_and_replayed(

@@ -12,13 +12,13 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from guichet.ops import ops_router
+from guichet.ops import ServiceOutbox, ops_router
 from guichet_common.auth import JwtVerifier
 from guichet_common.events import Envelope, build_envelope
 from guichet_common.http import install_problem_handlers
 from guichet_common.messaging.bus import OutgoingMessage, QueueSpec
 from guichet_common.messaging.inprocess import InProcessBus
-from guichet_common.testing.bus import ThingHappenedV1, wait_for
+from guichet_common.testing.bus import BusSchema, ThingHappenedV1, wait_for
 
 
 def guichet(*args: str) -> subprocess.CompletedProcess[str]:
@@ -61,7 +61,7 @@ async def test_dlq_of_the_in_process_bus_listed_and_replayed_over_http(tmp_path:
     app = FastAPI()
     app.state.jwt_verifier = JwtVerifier(secret=secret, jwks_url=None, issuer="guichet")
     install_problem_handlers(app)
-    app.include_router(ops_router(lambda: bus, None, ["notifier.mail"]))
+    app.include_router(ops_router(lambda: bus, None, ["notifier.mail"], {}))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -95,7 +95,82 @@ async def test_dlq_of_the_in_process_bus_listed_and_replayed_over_http(tmp_path:
             guichet, "dlq", "list", "--url", url, "--data-dir", str(tmp_path / "another")
         )
         assert stranger.returncode != 0 and "401" in stranger.stderr
+
+        for command in (["list", "--queue", "notifier.garage"], ["replay", "notifier.garage"]):
+            unknown = await asyncio.to_thread(
+                guichet, "dlq", *command, "--url", url, "--data-dir", str(tmp_path)
+            )
+            assert unknown.returncode == 1, unknown.stdout
+            assert "no consumer queue notifier.garage" in unknown.stderr
+            assert "notifier.mail" in unknown.stderr, "the known queues are named"
     finally:
         server.should_exit = True
         await serving
         await bus.close()
+
+
+HEAVY = ("fastapi", "sqlalchemy", "pydantic_settings", "httpx", "garage", "notifier", "ticketing")
+
+
+def imports_of(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """A CLI call under `-X importtime`: its result and the top-level packages it imported."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUICHET_")}
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "guichet", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    modules = {
+        line.split("|")[2].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+    return result, modules
+
+
+async def test_token_dlq_and_outbox_answer_at_once(tmp_path: Path, bus_schema: BusSchema) -> None:
+    """They import no service, no web framework and no database toolkit (what made every
+    call take seconds), and find the running Guichet through the URL `guichet up` writes
+    in the data directory."""
+    bus = InProcessBus()
+    await bus.consume(QueueSpec("notifier.events", ("testsvc.#",), 1), _ignore, ())
+    secret = "ops-cli-secret-ops-cli-secret-ops-cli-secret"
+    app = FastAPI()
+    app.state.jwt_verifier = JwtVerifier(secret=secret, jwks_url=None, issuer="guichet")
+    install_problem_handlers(app)
+    outboxes = {"testsvc": ServiceOutbox(bus_schema.session_factory, bus_schema.tables)}
+    app.include_router(ops_router(lambda: bus, None, ["notifier.events"], outboxes))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "jwt_secret").write_text(secret)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "url").write_text(f"http://127.0.0.1:{port}\n")
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    try:
+
+        async def started() -> bool:
+            return bool(server.started)
+
+        await wait_for(started)
+        data_dir = ["--data-dir", str(tmp_path)]
+        for command, expected in (
+            (["token", "--role", "ops", "--sub", "x"], "eyJ"),
+            (["dlq", "list"], "notifier.events.dlq  0 parked"),
+            (["outbox", "status"], f"{bus_schema.tables.schema} pending=0 oldest=-"),
+        ):
+            result, modules = await asyncio.to_thread(imports_of, *command, *data_dir)
+            assert result.returncode == 0, result.stderr[-2000:]
+            assert expected in result.stdout
+            assert not modules.intersection(HEAVY), f"{command}: {modules & set(HEAVY)}"
+    finally:
+        server.should_exit = True
+        await serving
+
+
+async def _ignore(_envelope: Envelope) -> None:
+    return None

@@ -10,9 +10,10 @@ import httpx
 import pytest
 from fastapi import APIRouter, Depends
 
-from guichet_common.auth import Principal, Role, mint_token, require_access, require_roles
+from guichet_common.auth import Principal, require_access, require_roles
 from guichet_common.db import schema_metadata
 from guichet_common.events import EventRegistry
+from guichet_common.identity import Role, mint_token
 from guichet_common.runtime import Resources, ServiceDefinition, create_service_app, no_state
 from guichet_common.settings import CommonSettings
 from guichet_common.testing.bus import BusSchema

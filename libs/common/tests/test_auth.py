@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import Depends, FastAPI
 
 from guichet_common.apikeys import service as api_keys
-from guichet_common.auth import JwtVerifier, Principal, mint_token, require_roles
+from guichet_common.auth import JwtVerifier, Principal, require_roles
 from guichet_common.http import Unauthorized, install_problem_handlers
+from guichet_common.identity import mint_token
 from guichet_common.testing.bus import BusSchema
 
 SECRET = "test-secret-for-hs256-tokens-32-bytes!"

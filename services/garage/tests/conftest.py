@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from garage.main import create_app
 from garage.requests.schemas import SUBMISSION_EXAMPLE
 from garage.settings import GarageSettings
-from guichet_common.auth import mint_token
+from guichet_common.identity import mint_token
 
 BASE_URL = "http://garage.test"
 

@@ -19,10 +19,10 @@ from fastapi import FastAPI
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from guichet_common.auth import mint_token
 from guichet_common.db import SessionFactory, make_session_factory, unit_of_work
 from guichet_common.events import Envelope as EventEnvelope
 from guichet_common.events import new_event_id
+from guichet_common.identity import mint_token
 from guichet_common.runtime import Resources
 from notifier.deliveries.models import Channel, Delivery, DeliveryAttempt
 from notifier.deps import NotifierState

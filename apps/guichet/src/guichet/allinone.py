@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from guichet.ops import ops_router
+from guichet.ops import ServiceOutbox, ops_router
 from guichet.services import SERVICES, ServiceEntry
 from guichet_common.auth import JwtVerifier
 from guichet_common.db import ping, unit_of_work
@@ -174,7 +174,11 @@ def build_app(amqp_url: str | None, data_dir: Path) -> ASGIApp:
         if not await shared_bus().ready():
             raise ConnectionError("message bus not ready")
 
-    root.include_router(ops_router(shared_bus, amqp_url, consumer_queues))
+    outboxes = {
+        name: ServiceOutbox(resources[name].session_factory, definition.tables)
+        for name, definition in definitions.items()
+    }
+    root.include_router(ops_router(shared_bus, amqp_url, consumer_queues, outboxes))
     root.include_router(health_router({"database": all_databases, "broker": bus_ready}))
 
     @root.get("/", include_in_schema=False)

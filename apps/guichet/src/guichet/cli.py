@@ -1,73 +1,98 @@
-"""`guichet`: up, migrate, token, dlq, outbox, contracts."""
+"""`guichet`: up, migrate, token, dlq, outbox, contracts.
+
+Each command imports what it uses, when it runs: `token`, `dlq` and `outbox status` against
+a running `guichet up` answer without importing any service or web framework."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes.util
 import fcntl
 import os
-import secrets
+import socket
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 
-from guichet.services import SERVICES, service
-from guichet_common.auth import Role, mint_token
-from guichet_common.contracts import asyncapi_yaml, openapi_json
-from guichet_common.db import make_engine, make_session_factory, unit_of_work
-from guichet_common.logging import configure_logging
-from guichet_common.outbox import outbox_status
-from guichet_common.settings import CommonSettings
+from guichet import local
+from guichet_common.identity import Role, mint_token
 
 app = typer.Typer(
     help="Guichet, the service desk of the school district's IT department.", no_args_is_help=True
 )
-dlq_app = typer.Typer(
-    help="Messages parked after their last retry (RabbitMQ).", no_args_is_help=True
-)
+dlq_app = typer.Typer(help="Messages parked after their last retry.", no_args_is_help=True)
 outbox_app = typer.Typer(help="The services' transactional outboxes.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(outbox_app, name="outbox")
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./var)")]
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", help="A running Guichet (default: the one `guichet up` serves)"),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option("--token", help="An ops token for it (default: signed with the local secret)"),
+]
+# The libraries WeasyPrint loads to make PDF quotes and repair notes, and their packages.
+PDF_LIBRARIES = {
+    "pango-1.0": "libpango-1.0-0",
+    "pangoft2-1.0": "libpangoft2-1.0-0",
+    "harfbuzz-subset": "libharfbuzz-subset0",
+}
 
 
-def _settings(data_dir: Path | None) -> CommonSettings:
-    if data_dir is not None:
-        os.environ["GUICHET_DATA_DIR"] = str(data_dir)
-    return CommonSettings()
+def fail(message: str) -> typer.Exit:
+    """One plain sentence on stderr, exit 1."""
+    typer.echo(message, err=True)
+    return typer.Exit(1)
 
 
-def _jwt_secret(settings: CommonSettings) -> str:
-    """GUICHET_JWT_SECRET if set; else a random secret kept in the data directory, so a
-    fresh install never accepts tokens signed with a secret printed in a README."""
-    if "GUICHET_JWT_SECRET" in os.environ:
-        return settings.jwt_secret.get_secret_value()
-    path = settings.data_dir / "secrets" / "jwt_secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+def _check_port_free(host: str, port: int) -> None:
+    """Before anything is started: a busy port is said at once, in one sentence."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            typer.echo(
+                f"Cannot listen on {host} port {port} ({exc.strerror}): stop what uses it, "
+                "or choose another port with --port.",
+                err=True,
+            )
+            raise typer.Exit(2) from exc
 
 
-def _database_url(settings: CommonSettings) -> str:
-    if settings.database_url:
-        return settings.database_url
-    from guichet_common.embedded import EmbeddedPostgres
+EVERYWHERE = {"0.0.0.0", "::", ""}
 
-    embedded = EmbeddedPostgres(settings.data_dir)
-    port = embedded.running_port()
-    if port is None:
-        raise typer.BadParameter(
-            "no GUICHET_DATABASE_URL and no embedded PostgreSQL running in "
-            f"{settings.data_dir}: start `guichet up` first"
+
+def _local_url(host: str, port: int) -> str:
+    """Where this machine reaches the server (loopback when it listens everywhere)."""
+    shown = "127.0.0.1" if host in EVERYWHERE else (f"[{host}]" if ":" in host else host)
+    return f"http://{shown}:{port}"
+
+
+def _public_base_url(host: str, port: int) -> str:
+    """Links in e-mails and pages: GUICHET_PUBLIC_BASE_URL, else where this process
+    listens, port included."""
+    if configured := os.environ.get("GUICHET_PUBLIC_BASE_URL"):
+        return configured
+    base = _local_url(host, port)
+    if host in EVERYWHERE:
+        typer.echo(
+            f"Links in e-mails and pages will point at {base}, which other machines cannot "
+            "reach: set GUICHET_PUBLIC_BASE_URL to the address people use.",
+            err=True,
         )
-    embedded.port = port
-    return embedded.url
+    return base
+
+
+def _missing_pdf_packages() -> list[str]:
+    return [package for lib, package in PDF_LIBRARIES.items() if not ctypes.util.find_library(lib)]
 
 
 @app.command()
@@ -78,41 +103,58 @@ def up(
 ) -> None:
     """Start all four services in one process: embedded PostgreSQL and in-process bus unless
     GUICHET_DATABASE_URL / GUICHET_AMQP_URL say otherwise."""
+    _check_port_free(host, port)
+    directory = local.data_dir(data_dir)
+    os.environ["GUICHET_DATA_DIR"] = str(directory)
+    os.environ["GUICHET_PUBLIC_BASE_URL"] = _public_base_url(host, port)
+    if missing := _missing_pdf_packages():
+        typer.echo(
+            "PDF quotes and repair notes need Pango and HarfBuzz: "
+            f"sudo apt-get install -y {' '.join(missing)}",
+            err=True,
+        )
+
+    import uvicorn
+
     from guichet.allinone import build_app, migrate
     from guichet_common.embedded import EmbeddedPostgres
+    from guichet_common.logging import configure_logging
+    from guichet_common.settings import CommonSettings
 
-    settings = _settings(data_dir)
+    settings = CommonSettings()
     configure_logging(settings.log_level, json=settings.log_json)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
     # One `guichet up` per data directory: a second would share, then stop, the first's server.
-    lock = (settings.data_dir / "guichet.lock").open("w")
+    lock = (directory / "guichet.lock").open("w")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise typer.BadParameter(
-            f"another `guichet up` is running on {settings.data_dir}", param_hint="--data-dir"
-        ) from None
-    os.environ["GUICHET_JWT_SECRET"] = _jwt_secret(settings)
+        raise fail(f"another `guichet up` is running on {directory}") from None
+    os.environ["GUICHET_JWT_SECRET"] = local.jwt_secret(directory)
     embedded = None
     database_url = settings.database_url
     if not database_url:
-        embedded = EmbeddedPostgres(settings.data_dir)
+        embedded = EmbeddedPostgres(directory)
         database_url = embedded.start()
         os.environ["GUICHET_DATABASE_URL"] = database_url
+    url_file = local.url_file(directory)
     try:
         asyncio.run(migrate(database_url))
         server = uvicorn.Server(
             uvicorn.Config(
-                build_app(settings.amqp_url, settings.data_dir),
+                build_app(settings.amqp_url, directory),
                 host=host,
                 port=port,
                 log_config=None,
                 access_log=False,
             )
         )
+        url_file.parent.mkdir(parents=True, exist_ok=True)
+        url_file.write_text(_local_url(host, port) + "\n")
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once done
             server.run()
     finally:
+        url_file.unlink(missing_ok=True)
         if embedded is not None:
             embedded.stop()
 
@@ -122,19 +164,39 @@ def migrate_command(
     only: Annotated[list[str] | None, typer.Option("--service", help="Only this service")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Apply every service's migrations (alembic upgrade head)."""
+    """Apply every service's migrations (alembic upgrade head), and declare the consumer
+    queues when GUICHET_AMQP_URL is set."""
     from guichet.allinone import migrate
+    from guichet.services import SERVICES, service
 
-    settings = _settings(data_dir)
     entries = [service(n) for n in only] if only else list(SERVICES)
-    asyncio.run(migrate(_database_url(settings), entries))
+    asyncio.run(migrate(_database_url(local.data_dir(data_dir)), entries))
     typer.echo(f"migrated: {', '.join(e.name for e in entries)}")
-    if settings.amqp_url:
+    if amqp_url := os.environ.get("GUICHET_AMQP_URL"):
         from guichet_common.messaging.topology import declare_queues
 
         specs = [spec for entry in entries for spec in entry.definition().queue_specs()]
-        asyncio.run(declare_queues(settings.amqp_url, specs))
+        asyncio.run(declare_queues(amqp_url, specs))
         typer.echo(f"declared queues: {', '.join(s.name for s in specs) or 'none'}")
+
+
+def _database_url(directory: Path) -> str:
+    """GUICHET_DATABASE_URL, else the embedded PostgreSQL `guichet up` runs."""
+    if configured := os.environ.get("GUICHET_DATABASE_URL"):
+        from guichet_common.settings import asyncpg_url
+
+        return asyncpg_url(configured)
+    from guichet_common.embedded import EmbeddedPostgres
+
+    embedded = EmbeddedPostgres(directory)
+    port = embedded.running_port()
+    if port is None:
+        raise fail(
+            f"no GUICHET_DATABASE_URL and no embedded PostgreSQL running in {directory}: "
+            "start ./scripts/guichet up first"
+        )
+    embedded.port = port
+    return embedded.url
 
 
 @app.command()
@@ -146,125 +208,155 @@ def token(
     data_dir: DataDir = None,
 ) -> None:
     """Mint a JWT the embedded default accepts; the token is alone on the last line."""
-    settings = _settings(data_dir)
     typer.echo(
         mint_token(
-            _jwt_secret(settings),
+            local.jwt_secret(local.data_dir(data_dir)),
             subject=sub,
             roles=[r.value for r in role],
             ttl=timedelta(minutes=ttl),
-            issuer=settings.jwt_issuer,
+            issuer=local.jwt_issuer(),
             name=name,
         )
     )
 
 
-def _consumer_queues() -> list[str]:
-    return [spec.name for entry in SERVICES for spec in entry.definition().queue_specs()]
-
-
-UpUrl = Annotated[
-    str, typer.Option("--url", help="The running `guichet up` (when GUICHET_AMQP_URL is unset)")
-]
-
-
-def _ops_request(
-    method: str, path: str, url: str, data_dir: Path | None, params: dict[str, Any]
+def _ops_call(
+    method: str,
+    path: str,
+    data_dir: Path | None,
+    url: str | None,
+    token: str | None,
+    params: dict[str, Any] | None = None,
 ) -> Any:
-    """The embedded default keeps parked messages in its process: ask it over HTTP, with a
-    short-lived ops token signed by the data directory's secret."""
-    import httpx
-
-    settings = _settings(data_dir)
-    token = mint_token(
-        _jwt_secret(settings),
+    """A call to the ops API of a running Guichet, with a short-lived ops token signed by
+    the data directory's secret unless one is given."""
+    directory = local.data_dir(data_dir)
+    ops_token = token or mint_token(
+        local.jwt_secret(directory),
         subject="guichet-cli",
         roles=[Role.OPS.value],
         ttl=timedelta(minutes=5),
-        issuer=settings.jwt_issuer,
+        issuer=local.jwt_issuer(),
     )
-    response = httpx.request(
-        method,
-        url.rstrip("/") + path,
-        params=params,
-        timeout=30,
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    if response.status_code >= 400:
-        raise typer.BadParameter(f"{response.status_code}: {response.text}")
-    return response.json()
+    try:
+        return local.call(method, local.running_url(directory, url) + path, ops_token, params)
+    except local.LocalError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _broker() -> str | None:
+    """The broker to ask directly (compose, Kubernetes); None: ask the running Guichet."""
+    return os.environ.get("GUICHET_AMQP_URL")
 
 
 @dlq_app.command("list")
 def dlq_list(
     queue: Annotated[list[str] | None, typer.Option(help="Queue (default: every consumer)")] = None,
-    url: UpUrl = "http://127.0.0.1:8000",
+    url: UrlOption = None,
+    token: TokenOption = None,
     data_dir: DataDir = None,
 ) -> None:
     """Depth of each `<queue>.dlq` and why its first messages were parked."""
-    from guichet_common.dlq import DeadLetterQueue, ParkedSummary, inspect
-
-    amqp_url = CommonSettings().amqp_url
+    amqp_url = None if url else _broker()
     if amqp_url:
-        queues = asyncio.run(inspect(amqp_url, queue or _consumer_queues()))
-    else:
-        raw = _ops_request("GET", "/api/ops/dlq", url, data_dir, {"queue": queue or []})
-        queues = [
-            DeadLetterQueue(q["queue"], q["depth"], [ParkedSummary(**p) for p in q["sample"]])
-            for q in raw
+        from guichet_common.dlq import UnknownQueue, inspect
+
+        names = queue or _consumer_queues()
+        try:
+            queues = asyncio.run(inspect(amqp_url, names))
+        except UnknownQueue as exc:
+            raise fail(str(exc)) from exc
+        rows = [
+            (q.queue, q.depth, [(p.event_id, p.event_type, p.parked_at, p.error) for p in q.sample])
+            for q in queues
         ]
-    for dlq in queues:
-        typer.echo(f"{dlq.queue}.dlq  {dlq.depth} parked")
-        for parked in dlq.sample:
-            typer.echo(
-                f"  {parked.event_id}  {parked.event_type}  {parked.parked_at or ''}  "
-                f"{parked.error}"
+    else:
+        found = _ops_call("GET", "/api/ops/dlq", data_dir, url, token, {"queue": queue or []})
+        rows = [
+            (
+                q["queue"],
+                q["depth"],
+                [(p["event_id"], p["event_type"], p["parked_at"], p["error"]) for p in q["sample"]],
             )
+            for q in found
+        ]
+    for name, depth, sample in rows:
+        typer.echo(f"{name}.dlq  {depth} parked")
+        for event_id, event_type, parked_at, error in sample:
+            typer.echo(f"  {event_id}  {event_type}  {parked_at or ''}  {error}")
 
 
 @dlq_app.command("replay")
 def dlq_replay(
-    queue: Annotated[str, typer.Argument(help="The consumer queue, e.g. notifier.garage")],
+    queue: Annotated[str, typer.Argument(help="The consumer queue, e.g. notifier.events")],
     limit: Annotated[int | None, typer.Option(help="At most this many")] = None,
-    url: UpUrl = "http://127.0.0.1:8000",
+    url: UrlOption = None,
+    token: TokenOption = None,
     data_dir: DataDir = None,
 ) -> None:
     """Send parked messages back to their queue with a fresh retry budget."""
-    from guichet_common.dlq import replay
-
-    amqp_url = CommonSettings().amqp_url
+    amqp_url = None if url else _broker()
     if amqp_url:
-        moved = asyncio.run(replay(amqp_url, queue, limit=limit))
+        from guichet_common.dlq import UnknownQueue, replay
+
+        try:
+            moved = asyncio.run(replay(amqp_url, queue, limit=limit))
+        except UnknownQueue as exc:
+            raise fail(str(exc)) from exc
     else:
         params = {"limit": limit} if limit is not None else {}
-        moved = _ops_request("POST", f"/api/ops/dlq/{queue}/replay", url, data_dir, params)[
-            "replayed"
-        ]
+        path = f"/api/ops/dlq/{queue}/replay"
+        moved = _ops_call("POST", path, data_dir, url, token, params)["replayed"]
     typer.echo(f"replayed {moved} message(s) to {queue}")
 
 
+def _consumer_queues() -> list[str]:
+    from guichet.services import SERVICES
+
+    return [spec.name for entry in SERVICES for spec in entry.definition().queue_specs()]
+
+
 @outbox_app.command("status")
-def outbox_status_command(data_dir: DataDir = None) -> None:
-    """Pending rows, oldest pending, published in the last hour, failing, per service."""
-    settings = _settings(data_dir)
-    url = _database_url(settings)
+def outbox_status_command(
+    url: UrlOption = None, token: TokenOption = None, data_dir: DataDir = None
+) -> None:
+    """Pending rows, oldest pending, published in the last hour, failing, per service:
+    from GUICHET_DATABASE_URL directly, else from the running Guichet."""
+    database_url = None if url else os.environ.get("GUICHET_DATABASE_URL")
+    if database_url:
+        statuses = asyncio.run(_outbox_statuses(database_url))
+    else:
+        statuses = _ops_call("GET", "/api/ops/outbox", data_dir, url, token)
+    for s in statuses:
+        typer.echo(
+            f"{s['service']:<10} pending={s['pending']} oldest={s['oldest_pending_at'] or '-'} "
+            f"published_1h={s['published_last_hour']} failing={s['failing']}"
+            + (f" last_error={s['last_error']}" if s["last_error"] else "")
+        )
 
-    async def collect() -> None:
-        engine = make_engine(url, pool_size=1)
-        try:
-            async with unit_of_work(make_session_factory(engine)) as session:
-                for entry in SERVICES:
-                    s = await outbox_status(session, entry.definition().tables)
-                    oldest = s.oldest_pending_at.isoformat() if s.oldest_pending_at else "-"
-                    typer.echo(
-                        f"{s.schema:<10} pending={s.pending} oldest={oldest} "
-                        f"published_1h={s.published_last_hour} failing={s.failing}"
-                        + (f" last_error={s.last_error}" if s.last_error else "")
-                    )
-        finally:
-            await engine.dispose()
 
-    asyncio.run(collect())
+async def _outbox_statuses(database_url: str) -> list[dict[str, Any]]:
+    from dataclasses import asdict
+
+    from guichet.services import SERVICES
+    from guichet_common.db import make_engine, make_session_factory, schema_metadata, unit_of_work
+    from guichet_common.outbox import outbox_status
+    from guichet_common.settings import asyncpg_url
+    from guichet_common.tables import define_plumbing_tables
+
+    engine = make_engine(asyncpg_url(database_url), pool_size=1)
+    statuses = []
+    try:
+        async with unit_of_work(make_session_factory(engine)) as session:
+            for entry in SERVICES:
+                tables = define_plumbing_tables(schema_metadata(entry.name))
+                status = asdict(await outbox_status(session, tables))
+                oldest = status["oldest_pending_at"]
+                status["oldest_pending_at"] = oldest.isoformat() if oldest else None
+                statuses.append(status)
+    finally:
+        await engine.dispose()
+    return statuses
 
 
 @app.command()
@@ -272,12 +364,14 @@ def contracts(
     check: Annotated[bool, typer.Option(help="Fail if the committed files differ")] = False,
 ) -> None:
     """Write (or --check) services/<svc>/openapi.json and asyncapi.yaml from the code."""
+    from guichet.services import SERVICES
+    from guichet_common.contracts import asyncapi_yaml, openapi_json
+
     drift = []
     for entry in SERVICES:
-        definition = entry.definition()
         generated = {
             "openapi.json": openapi_json(entry.create_app()),
-            "asyncapi.yaml": asyncapi_yaml(definition),
+            "asyncapi.yaml": asyncapi_yaml(entry.definition()),
         }
         for filename, content in generated.items():
             path = entry.root / filename
@@ -288,7 +382,7 @@ def contracts(
                 path.write_text(content)
     if drift:
         typer.echo(
-            "contract drift (run `guichet contracts` and commit):\n  " + "\n  ".join(drift),
+            "contract drift (run ./scripts/guichet contracts and commit):\n  " + "\n  ".join(drift),
             err=True,
         )
         raise typer.Exit(1)

@@ -1,43 +1,50 @@
-"""The four services as the runner and CLI see them."""
+"""The four services as the runner and CLI see them, imported only when used."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic.config import Config
-from fastapi import FastAPI
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from fastapi import FastAPI
 
-import garage.main
-import imaging.main
-import notifier.main
-import ticketing.main
-from guichet_common.runtime import Resources, ServiceDefinition
+    from guichet_common.runtime import Resources, ServiceDefinition
 
 
 @dataclass(frozen=True)
 class ServiceEntry:
     name: str
-    module: ModuleType
 
     @property
-    def definition(self) -> Callable[[], ServiceDefinition[Any, Any]]:
-        build: Callable[[], ServiceDefinition[Any, Any]] = self.module.definition
-        return build
+    def main(self) -> ModuleType:
+        """`<service>.main`, imported now (it imports the whole service)."""
+        return importlib.import_module(f"{self.name}.main")
+
+    def definition(self) -> ServiceDefinition[Any, Any]:
+        definition: ServiceDefinition[Any, Any] = self.main.definition()
+        return definition
 
     def create_app(self, resources: Resources | None = None) -> FastAPI:
-        app: FastAPI = self.module.create_app(resources=resources)
+        app: FastAPI = self.main.create_app(resources=resources)
         return app
 
     @property
     def root(self) -> Path:
-        """`services/<name>/`: alembic.ini, migrations/, the committed contracts."""
-        return Path(self.module.__file__ or "").resolve().parents[2]
+        """`services/<name>/`: alembic.ini, migrations/, the committed contracts (found
+        without importing the service)."""
+        spec = importlib.util.find_spec(self.name)
+        if spec is None or spec.origin is None:
+            raise ModuleNotFoundError(self.name)
+        return Path(spec.origin).resolve().parents[2]
 
     def alembic_config(self, database_url: str) -> Config:
+        from alembic.config import Config
+
         config = Config(str(self.root / "alembic.ini"))
         config.set_main_option("script_location", str(self.root / "migrations"))
         config.attributes["database_url"] = database_url
@@ -45,8 +52,7 @@ class ServiceEntry:
 
 
 SERVICES: tuple[ServiceEntry, ...] = tuple(
-    ServiceEntry(m.__name__.split(".")[0], m)
-    for m in (ticketing.main, garage.main, imaging.main, notifier.main)
+    ServiceEntry(name) for name in ("ticketing", "garage", "imaging", "notifier")
 )
 
 

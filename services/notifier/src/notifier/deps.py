@@ -11,7 +11,8 @@ from typing import Annotated
 import httpx
 from fastapi import Depends
 
-from guichet_common.auth import Principal, Role, require_access, require_roles
+from guichet_common.auth import Principal, require_access, require_roles
+from guichet_common.identity import Role
 from guichet_common.runtime import settings_dependency
 from notifier.mail_transport import EmailTransport, FileTransport, SmtpTransport
 from notifier.settings import NotifierSettings

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Response, status
 from guichet_common.apikeys import service
 from guichet_common.apikeys.repository import ApiKey
 from guichet_common.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
-from guichet_common.auth import Principal, Role, require_roles
+from guichet_common.auth import Principal, require_roles
 from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, SessionDep, etag_for
+from guichet_common.identity import Role
 from guichet_common.tables import PlumbingTables
 
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
