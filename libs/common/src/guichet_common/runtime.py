@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from guichet_common.apikeys.router import api_keys_router
 from guichet_common.auth import JwtVerifier
 from guichet_common.db import SessionFactory, make_engine, make_session_factory, ping
+from guichet_common.docs import install_docs
 from guichet_common.events import EventRegistry
 from guichet_common.http import CorrelationIdMiddleware, health_router, install_problem_handlers
 from guichet_common.inbox import InboxHandler, Subscription
@@ -188,7 +189,7 @@ def create_service_app(
         description=definition.description,
         version=definition.version,
         openapi_url=f"{definition.api_prefix}/openapi.json",
-        docs_url=f"{definition.api_prefix}/docs",
+        docs_url=None,  # install_docs: the same page, its assets served from here
         redoc_url=None,
         lifespan=lifespan,
         generate_unique_id_function=lambda route: route.name,
@@ -196,6 +197,7 @@ def create_service_app(
     app.state.jwt_verifier = JwtVerifier.from_settings(settings)
     app.state.definition = definition
     install_problem_handlers(app)
+    install_docs(app, definition.api_prefix)
 
     async def database_ready() -> None:
         await ping(app.state.engine)
