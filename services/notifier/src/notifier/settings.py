@@ -23,6 +23,9 @@ class NotifierSettings(CommonSettings):
     webhook_disable_after_days: float = 5.0
     # Deliveries, attempts and stored event payloads (personal data) are kept this long.
     retention_days: int = 90
+    # An e-mail waits this many attempts for its attachment (the quote PDF), then goes with
+    # the link alone: a document that cannot be fetched never blocks the mail for good.
+    attachment_attempts: int = 3
     sender_batch_size: int = 250
     # More lanes overlap database round trips with sending: worth it with a remote
     # database; on a busy two-core host one lane is faster.

@@ -97,6 +97,37 @@ async def test_quote_mail_attaches_the_pdf_fetched_at_send_time(
     assert "1\u202f234,56\xa0€" in alternative.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
+async def test_an_attachment_that_never_comes_lets_the_mail_go_with_its_link(
+    session_factory: SessionFactory,
+    settings: NotifierSettings,
+    smtp_server: SmtpServer,
+    sender_factory: MakeSender,
+    receiver: HttpReceiver,
+    clock: FakeClock,
+) -> None:
+    """The quote PDF cannot be fetched (a wrong base URL, the garage down): after
+    `attachment_attempts` the e-mail goes with the decision link alone, says so to the
+    client, and its delivery says why."""
+    data = {**SAMPLES["garage.quote.issued.v1"], "pdf_url": receiver.url_for("/devis/x.pdf")}
+    await ingest(session_factory, settings, envelope("garage.quote.issued.v1", data))
+    receiver.script.extend([(503, {}, b"down")] * 5)
+    sender = sender_factory(smtp_server.url, attachment_attempts=3)
+    for delay in (0, 31, 121):  # the e-mail schedule: 30 s, then 2 min
+        clock.advance(delay)
+        await sender.run_once()
+    [row] = await deliveries(session_factory)
+    assert row.state == "sent" and row.attempts == 3
+    assert "sent without its attachment" in (row.last_error or "")
+    assert "HTTP 503" in (row.last_error or "")
+    [message] = smtp_server.handler.messages
+    assert message.get_content_type() == "multipart/alternative", "no PDF part"
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert data["decision_url"] in text
+    assert "le PDF n'a pas pu être joint" in text and "joint en PDF" not in text
+    success = (await attempts(session_factory))[-1]
+    assert success.outcome == "success" and "without its attachment" in (success.response or "")
+
+
 async def test_mails_about_one_subject_share_one_thread(
     session_factory: SessionFactory,
     settings: NotifierSettings,

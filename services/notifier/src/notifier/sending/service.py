@@ -80,6 +80,15 @@ class EndpointNews:
 
 
 @dataclass(frozen=True)
+class Composed:
+    """An e-mail ready to go, and what it leaves out (an attachment that could not be
+    fetched), if anything."""
+
+    mail: WireEmail
+    note: str | None
+
+
+@dataclass(frozen=True)
 class SentBatch:
     outcomes: list[DeliveryOutcome]
     news: EndpointNews
@@ -155,10 +164,18 @@ def suppressed(delivery: Delivery, now: datetime, reason: str) -> DeliveryOutcom
 
 
 def success(
-    delivery: Delivery, started: Started, now: datetime, reply: str, status_code: int | None
+    delivery: Delivery,
+    started: Started,
+    now: datetime,
+    reply: str,
+    status_code: int | None,
+    *,
+    note: str | None = None,
 ) -> DeliveryOutcome:
-    attempt = started.attempt(delivery, AttemptOutcome.SUCCESS, reply, status_code)
-    return DeliveryOutcome(delivery, DeliveryState.SENT, now, None, attempt, sent_at=now)
+    """Sent; `note` says what the recipient did not get (an attachment left out)."""
+    logged = reply if note is None else f"{reply} ({note})"
+    attempt = started.attempt(delivery, AttemptOutcome.SUCCESS, logged, status_code)
+    return DeliveryOutcome(delivery, DeliveryState.SENT, now, note, attempt, sent_at=now)
 
 
 def final_failure(
@@ -265,12 +282,12 @@ class Sender:
     ) -> list[DeliveryOutcome]:
         """One SMTP connection carries one transaction at a time, so mails go out in turn;
         the next one is composed while the server answers the current one."""
-        composed: asyncio.Queue[tuple[Delivery, Started, WireEmail | Exception]] = asyncio.Queue(4)
+        composed: asyncio.Queue[tuple[Delivery, Started, Composed | Exception]] = asyncio.Queue(4)
 
         async def compose_all() -> None:
             for delivery in emails:
                 started = Started(self.clock())
-                prepared: WireEmail | Exception
+                prepared: Composed | Exception
                 try:
                     prepared = await self._compose(delivery, events[delivery.event_id], started.at)
                 except (TemporaryFailure, PermanentFailure) as exc:
@@ -291,12 +308,12 @@ class Sender:
             composer.cancel()
 
     async def _send_email(
-        self, delivery: Delivery, started: Started, prepared: WireEmail | Exception
+        self, delivery: Delivery, started: Started, prepared: Composed | Exception
     ) -> DeliveryOutcome:
         try:
             if isinstance(prepared, Exception):
                 raise prepared
-            reply = await self.email_transport.send(prepared)
+            reply = await self.email_transport.send(prepared.mail)
         except TemporaryFailure as exc:
             return temporary_failure(
                 delivery,
@@ -309,21 +326,30 @@ class Sender:
             )
         except PermanentFailure as exc:
             return final_failure(delivery, started, self.clock(), str(exc), exc.code)
-        return success(delivery, started, self.clock(), reply, None)
+        return success(delivery, started, self.clock(), reply, None, note=prepared.note)
 
-    async def _compose(self, delivery: Delivery, event: StoredEvent, now: datetime) -> WireEmail:
+    async def _compose(self, delivery: Delivery, event: StoredEvent, now: datetime) -> Composed:
         rule = rules.rule_for_template(delivery.template)
+        attachments: tuple[Attachment, ...] = ()
+        left_out = None
+        url = event.data.get(rule.attach_pdf_from) if rule and rule.attach_pdf_from else None
+        if url:
+            try:
+                attachments = (await self._fetch_pdf(str(url), event.data),)
+            except TemporaryFailure as exc:
+                # Never blocked for good by its attachment: after its attempts the e-mail
+                # goes with the link it carries, and its delivery says why.
+                if delivery.attempts + 1 < self.settings.attachment_attempts:
+                    raise
+                left_out = f"sent without its attachment: {exc}"
         try:
-            rendered = render(delivery.template, dict(event.data))
+            rendered = render(
+                delivery.template, {**event.data, "attachment_left_out": left_out is not None}
+            )
         except (TemplateError, UnknownTemplate) as exc:
             raise PermanentFailure(f"template {delivery.template}: {exc}") from exc
-        attachments: tuple[Attachment, ...] = ()
-        if rule is not None and rule.attach_pdf_from:
-            url = event.data.get(rule.attach_pdf_from)
-            if url:
-                attachments = (await self._fetch_pdf(str(url), event.data),)
         subject = delivery.subject
-        return wire_email(
+        mail = wire_email(
             OutgoingEmail(
                 sender=self.settings.mail_from,
                 to=delivery.recipient,
@@ -337,6 +363,7 @@ class Sender:
                 attachments=attachments,
             )
         )
+        return Composed(mail, left_out)
 
     async def _fetch_pdf(self, url: str, data: dict[str, Any]) -> Attachment:
         try:
