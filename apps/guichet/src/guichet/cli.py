@@ -5,7 +5,6 @@ a running `guichet up` answer without importing any service or web framework."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes.util
 import fcntl
@@ -103,6 +102,8 @@ def up(
 ) -> None:
     """Start all four services in one process: embedded PostgreSQL and in-process bus unless
     GUICHET_DATABASE_URL / GUICHET_AMQP_URL say otherwise."""
+    import asyncio
+
     _check_port_free(host, port)
     directory = local.data_dir(data_dir)
     os.environ["GUICHET_DATA_DIR"] = str(directory)
@@ -166,6 +167,8 @@ def migrate_command(
 ) -> None:
     """Apply every service's migrations (alembic upgrade head), and declare the consumer
     queues when GUICHET_AMQP_URL is set."""
+    import asyncio
+
     from guichet.allinone import migrate
     from guichet.services import SERVICES, service
 
@@ -257,6 +260,8 @@ def dlq_list(
     data_dir: DataDir = None,
 ) -> None:
     """Depth of each `<queue>.dlq` and why its first messages were parked."""
+    import asyncio
+
     amqp_url = None if url else _broker()
     if amqp_url:
         from guichet_common.dlq import UnknownQueue, inspect
@@ -295,6 +300,8 @@ def dlq_replay(
     data_dir: DataDir = None,
 ) -> None:
     """Send parked messages back to their queue with a fresh retry budget."""
+    import asyncio
+
     amqp_url = None if url else _broker()
     if amqp_url:
         from guichet_common.dlq import UnknownQueue, replay
@@ -322,6 +329,8 @@ def outbox_status_command(
 ) -> None:
     """Pending rows, oldest pending, published in the last hour, failing, per service:
     from GUICHET_DATABASE_URL directly, else from the running Guichet."""
+    import asyncio
+
     database_url = None if url else os.environ.get("GUICHET_DATABASE_URL")
     if database_url:
         statuses = asyncio.run(_outbox_statuses(database_url))
