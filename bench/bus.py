@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_common.events import Envelope
 from guichet_common.inbox import InboxHandler, Subscription
+from guichet_common.messaging.bus import RetryPolicy
 from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.outbox import OutboxRelay
 from guichet_common.settings import asyncpg_url
@@ -113,7 +114,7 @@ def guichet_consumer_process(schema: str, group: str, expected: int, ready: Any,
                     done.set()
 
         bus = RabbitBus(AMQP_URL, name="bench-consumer")
-        await bus.consume(spec, Timed(), (1.0,))
+        await bus.consume(spec, Timed(), RetryPolicy((1.0,)))
         ready.set()
         await done.wait()
         await asyncio.sleep(0.5)

@@ -14,6 +14,7 @@ from guichet.allinone import InProcessBusState
 from guichet_common.db import schema_metadata
 from guichet_common.events import EventRegistry, utcnow
 from guichet_common.inbox import InboxHandler, Subscription, claim
+from guichet_common.messaging.bus import RetryPolicy
 from guichet_common.messaging.inprocess import InProcessBus
 from guichet_common.outbox import OutboxRelay
 from guichet_common.runtime import Resources, ServiceDefinition, no_state
@@ -75,7 +76,7 @@ async def test_restart_after_a_crash_resends_what_the_bus_lost(
     await bus.consume(
         spec,
         InboxHandler(spec.name, subscription, bus_schema.session_factory, bus_schema.tables),
-        (0.1,),
+        RetryPolicy((0.1,)),
     )
     assert await OutboxRelay(bus_schema.engine, bus_schema.tables, bus).drain() == 2
 

@@ -13,6 +13,7 @@ import pytest
 
 from guichet_common.dlq import inspect
 from guichet_common.inbox import InboxHandler, Subscription
+from guichet_common.messaging.bus import RetryPolicy
 from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.outbox import OutboxRelay
 from guichet_common.testing.bus import BusSchema, ThingHappenedV1, wait_for
@@ -61,7 +62,9 @@ async def test_failing_handler_is_retried_parked_and_replayed(
     spec = broken.queue_spec("testsvc")
     failing_bus = RabbitBus(amqp_url, name="failing")
     await failing_bus.consume(
-        spec, InboxHandler(queue, broken, bus_schema.session_factory, bus_schema.tables), DELAYS
+        spec,
+        InboxHandler(queue, broken, bus_schema.session_factory, bus_schema.tables),
+        RetryPolicy(DELAYS),
     )
     [event] = await bus_schema.publish_committed(1)
     await OutboxRelay(bus_schema.engine, bus_schema.tables, failing_bus).drain()
@@ -92,7 +95,9 @@ async def test_failing_handler_is_retried_parked_and_replayed(
     fixed_bus = RabbitBus(amqp_url, name="fixed")
     try:
         await fixed_bus.consume(
-            spec, InboxHandler(queue, fixed, bus_schema.session_factory, bus_schema.tables), DELAYS
+            spec,
+            InboxHandler(queue, fixed, bus_schema.session_factory, bus_schema.tables),
+            RetryPolicy(DELAYS),
         )
         out = await asyncio.to_thread(guichet, "dlq", "replay", queue, amqp_url=amqp_url)
         assert f"replayed 1 message(s) to {queue}" in out

@@ -16,7 +16,7 @@ from guichet.ops import ServiceOutbox, ops_router
 from guichet_common.auth import JwtVerifier
 from guichet_common.events import Envelope, build_envelope
 from guichet_common.http import install_problem_handlers
-from guichet_common.messaging.bus import OutgoingMessage, QueueSpec
+from guichet_common.messaging.bus import OutgoingMessage, QueueSpec, RetryPolicy
 from guichet_common.messaging.inprocess import InProcessBus
 from guichet_common.testing.bus import BusSchema, ThingHappenedV1, wait_for
 
@@ -49,7 +49,7 @@ async def test_dlq_of_the_in_process_bus_listed_and_replayed_over_http(tmp_path:
             raise RuntimeError("template missing")
         handled.append(str(envelope.id))
 
-    await bus.consume(QueueSpec("notifier.mail", ("testsvc.#",), 1), handler, ())
+    await bus.consume(QueueSpec("notifier.mail", ("testsvc.#",), 1), handler, RetryPolicy(()))
     envelope = build_envelope(service="testsvc", event=ThingHappenedV1(n=1))
     await bus.publish_batch([OutgoingMessage(envelope.type, envelope.to_json(), "m1")])
 
@@ -135,7 +135,7 @@ async def test_token_dlq_and_outbox_answer_at_once(tmp_path: Path, bus_schema: B
     call take seconds), and find the running Guichet through the URL `guichet up` writes
     in the data directory."""
     bus = InProcessBus()
-    await bus.consume(QueueSpec("notifier.events", ("testsvc.#",), 1), _ignore, ())
+    await bus.consume(QueueSpec("notifier.events", ("testsvc.#",), 1), _ignore, RetryPolicy(()))
     secret = "ops-cli-secret-ops-cli-secret-ops-cli-secret"
     app = FastAPI()
     app.state.jwt_verifier = JwtVerifier(secret=secret, jwks_url=None, issuer="guichet")

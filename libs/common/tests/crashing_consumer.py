@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_common.inbox import InboxHandler, Subscription
+from guichet_common.messaging.bus import RetryPolicy
 from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.testing.bus import ThingHappenedV1, create_bus_schema
 
@@ -32,7 +33,7 @@ async def main(database_url: str, amqp_url: str, schema: str, group: str, marker
     await bus.consume(
         spec,
         InboxHandler(spec.name, subscription, bus_schema.session_factory, bus_schema.tables),
-        (0.2,),
+        RetryPolicy((0.2,)),
     )
     marker.with_name(marker.name + ".ready").touch()
     await asyncio.Event().wait()

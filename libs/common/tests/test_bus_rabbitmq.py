@@ -22,7 +22,7 @@ from guichet_common.db import make_session_factory
 from guichet_common.dlq import inspect
 from guichet_common.events import build_envelope
 from guichet_common.inbox import InboxHandler, Subscription
-from guichet_common.messaging.bus import OutgoingMessage
+from guichet_common.messaging.bus import OutgoingMessage, RetryPolicy
 from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.messaging.topology import EVENTS_EXCHANGE
 from guichet_common.outbox import OutboxRelay
@@ -58,7 +58,7 @@ async def consume(
 ) -> None:
     spec = subscription.queue_spec("testsvc", prefetch=16)
     handler = InboxHandler(spec.name, subscription, bus.session_factory, bus.tables)
-    await rabbit.consume(spec, handler, delays)
+    await rabbit.consume(spec, handler, RetryPolicy(delays))
 
 
 async def all_handled_once(bus: BusSchema, ids: list[uuid.UUID]) -> bool:
@@ -298,7 +298,7 @@ async def test_database_outage_in_consumers_parks_nothing_and_loses_nothing(
         handler = InboxHandler(
             spec.name, subscription, make_session_factory(engine), bus_schema.tables
         )
-        await rabbit.consume(spec, handler, (0.2, 0.5))
+        await rabbit.consume(spec, handler, RetryPolicy((0.2, 0.5)))
         relay = OutboxRelay(bus_schema.engine, bus_schema.tables, rabbit)
         first = await bus_schema.publish_committed(10)
         await relay.drain()
@@ -357,3 +357,31 @@ async def test_consumer_connection_cut_mid_stream_loses_nothing(
     finally:
         await consumer_bus.close()
         await proxy.close()
+
+
+async def test_a_handlers_own_os_error_uses_its_retries_then_is_parked(
+    bus_schema: BusSchema, rabbit: RabbitBus, consumer_group: str, amqp_url: str
+) -> None:
+    """A FileNotFoundError (a template missing) is the handler's failure, not an outage:
+    retried after each delay, then parked with the reason, never retried without end."""
+    subscription = Subscription(consumer_group)
+    tries: list[int] = []
+
+    @subscription.on(ThingHappenedV1)
+    async def handle(_session, _event, _envelope):  # type: ignore[no-untyped-def]
+        tries.append(1)
+        raise FileNotFoundError("templates/missing.txt.j2")
+
+    await consume(rabbit, bus_schema, subscription, delays=(0.2, 0.2))
+    [event] = await bus_schema.publish_committed(1)
+    await OutboxRelay(bus_schema.engine, bus_schema.tables, rabbit).drain()
+
+    async def parked() -> bool:
+        [dlq] = await inspect(amqp_url, [f"testsvc.{consumer_group}"])
+        return dlq.depth == 1
+
+    await wait_for(parked, timeout=20)
+    [dlq] = await inspect(amqp_url, [f"testsvc.{consumer_group}"])
+    assert dlq.sample[0].event_id == str(event.id)
+    assert dlq.sample[0].error.startswith("failed after 3 attempts: FileNotFoundError")
+    assert len(tries) == 3

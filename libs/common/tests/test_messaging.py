@@ -7,9 +7,10 @@ import asyncio
 import pytest
 
 from guichet_common.events import Envelope, build_envelope
-from guichet_common.messaging.bus import OutgoingMessage, QueueSpec
+from guichet_common.messaging.bus import OutgoingMessage, QueueSpec, RetryPolicy
 from guichet_common.messaging.dispatch import (
     Ack,
+    Attempts,
     Park,
     PermanentError,
     Retry,
@@ -53,15 +54,19 @@ async def _permanent(_envelope: Envelope) -> None:
     raise PermanentError("cannot ever work")
 
 
+POLICY = RetryPolicy((1.0, 10.0), outage_delay=10.0, outage_limit=3)
+
+
 async def test_dispatch_outcomes() -> None:
-    delays = (1.0, 10.0)
-    assert await dispatch(_body(), 0, _ok, delays, "q") == Ack()
-    assert await dispatch(_body(), 0, _boom, delays, "q") == Retry(1.0, "RuntimeError: boom")
-    assert await dispatch(_body(), 1, _boom, delays, "q") == Retry(10.0, "RuntimeError: boom")
-    parked = await dispatch(_body(), 2, _boom, delays, "q")
+    first, second, third = Attempts(0), Attempts(1), Attempts(2)
+    assert await dispatch(_body(), first, _ok, POLICY, "q") == Ack()
+    boom = "RuntimeError: boom"
+    assert await dispatch(_body(), first, _boom, POLICY, "q") == Retry(1.0, boom, second)
+    assert await dispatch(_body(), second, _boom, POLICY, "q") == Retry(10.0, boom, third)
+    parked = await dispatch(_body(), third, _boom, POLICY, "q")
     assert isinstance(parked, Park) and "failed after 3 attempts" in parked.error
-    assert await dispatch(_body(), 0, _permanent, delays, "q") == Park("cannot ever work")
-    malformed = await dispatch(b"not json", 0, _ok, delays, "q")
+    assert await dispatch(_body(), first, _permanent, POLICY, "q") == Park("cannot ever work")
+    malformed = await dispatch(b"not json", first, _ok, POLICY, "q")
     assert isinstance(malformed, Park) and malformed.error.startswith("malformed envelope")
 
 
@@ -75,7 +80,9 @@ async def test_in_process_bus_routes_retries_parks_and_replays() -> None:
         if fail:
             raise RuntimeError("down")
 
-    await bus.consume(QueueSpec("svc.group", ("testsvc.#",), prefetch=2), handler, (0.05, 0.05))
+    await bus.consume(
+        QueueSpec("svc.group", ("testsvc.#",), prefetch=2), handler, RetryPolicy((0.05, 0.05))
+    )
     await bus.publish_batch(
         [
             OutgoingMessage("testsvc.thing.happened.v1", _body(7), "m1"),
@@ -109,7 +116,7 @@ async def test_in_process_bus_close_drains_in_flight_messages() -> None:
         await asyncio.sleep(0.2)
         done.append(envelope.data["n"])
 
-    await bus.consume(QueueSpec("svc.slow", ("testsvc.#",), prefetch=1), slow, ())
+    await bus.consume(QueueSpec("svc.slow", ("testsvc.#",), prefetch=1), slow, RetryPolicy(()))
     await bus.publish_batch(
         [OutgoingMessage("testsvc.thing.happened.v1", _body(i), f"m{i}") for i in range(3)]
     )
@@ -117,21 +124,40 @@ async def test_in_process_bus_close_drains_in_flight_messages() -> None:
     assert done == [0, 1, 2]
 
 
-async def test_infrastructure_errors_retry_without_using_the_budget() -> None:
+async def test_an_outage_of_the_database_retries_apart_from_the_budget_and_is_bounded() -> None:
     from sqlalchemy.exc import OperationalError
 
     async def database_down(_envelope: Envelope) -> None:
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
-    async def network_down(_envelope: Envelope) -> None:
+    async def link_cut(_envelope: Envelope) -> None:
         raise ConnectionResetError("reset by peer")
 
-    delays = (1.0, 10.0)
-    for handler in (database_down, network_down):
-        for attempts_so_far in (0, 2, 50):
-            outcome = await dispatch(_body(), attempts_so_far, handler, delays, "q")
-            assert isinstance(outcome, Retry) and outcome.counted is False
-            assert outcome.delay == 10.0
+    for handler in (database_down, link_cut):
+        for outages in range(POLICY.outage_limit):
+            outcome = await dispatch(_body(), Attempts(1, outages), handler, POLICY, "q")
+            assert isinstance(outcome, Retry) and outcome.delay == POLICY.outage_delay
+            assert outcome.attempts == Attempts(1, outages + 1), "the handler's budget is kept"
+        parked = await dispatch(_body(), Attempts(1, POLICY.outage_limit), handler, POLICY, "q")
+        assert isinstance(parked, Park)
+        assert parked.error.startswith("infrastructure unavailable for 4 attempts")
+
+
+async def test_the_handlers_own_os_errors_count_against_its_retries() -> None:
+    """A FileNotFoundError or a TimeoutError of the handler is a bug or a slow call of its
+    own, not an outage: it uses the retries, then the message is parked."""
+
+    async def missing_template(_envelope: Envelope) -> None:
+        raise FileNotFoundError("templates/garage_x.txt.j2")
+
+    async def slow(_envelope: Envelope) -> None:
+        raise TimeoutError("took too long")
+
+    for handler in (missing_template, slow):
+        retried = await dispatch(_body(), Attempts(0, 0), handler, POLICY, "q")
+        assert isinstance(retried, Retry) and retried.attempts == Attempts(1, 0)
+        parked = await dispatch(_body(), Attempts(2, 0), handler, POLICY, "q")
+        assert isinstance(parked, Park) and parked.error.startswith("failed after 3 attempts")
 
 
 async def test_in_process_bus_hands_back_everything_it_still_owed() -> None:
@@ -147,7 +173,9 @@ async def test_in_process_bus_hands_back_everything_it_still_owed() -> None:
         if n == 3:
             await gate.wait()  # interrupted mid-handler by the stop
 
-    await bus.consume(QueueSpec("svc.a", ("testsvc.#",), prefetch=1), handler, (3600.0,))
+    await bus.consume(
+        QueueSpec("svc.a", ("testsvc.#",), prefetch=1), handler, RetryPolicy((3600.0,))
+    )
     await bus.publish_batch(
         [OutgoingMessage("testsvc.thing.happened.v1", _body(n), f"m{n}") for n in (1, 2, 3, 4)]
     )
@@ -159,9 +187,9 @@ async def test_in_process_bus_hands_back_everything_it_still_owed() -> None:
     pending = await bus.shutdown(drain_timeout=0.1)
     by_n = {Envelope.model_validate_json(m.body).data["n"]: m for m in pending}
     assert set(by_n) == {1, 2, 3, 4}
-    assert by_n[1].retry_count == 1 and by_n[1].parked is None  # waiting for its retry
+    assert by_n[1].attempts == Attempts(1) and by_n[1].parked is None  # waiting for its retry
     assert by_n[2].parked is not None and by_n[2].parked.error == "parked"
-    assert by_n[3].retry_count == 0 and by_n[4].retry_count == 0  # interrupted, queued
+    assert by_n[3].attempts == by_n[4].attempts == Attempts()  # interrupted, queued
 
     saved = [type(m).from_json(m.to_json()) for m in pending]
     assert saved == pending
@@ -172,7 +200,9 @@ async def test_in_process_bus_hands_back_everything_it_still_owed() -> None:
         handled.append(envelope.data["n"])
 
     again = InProcessBus()
-    await again.consume(QueueSpec("svc.a", ("testsvc.#",), prefetch=1), fixed, (3600.0,))
+    await again.consume(
+        QueueSpec("svc.a", ("testsvc.#",), prefetch=1), fixed, RetryPolicy((3600.0,))
+    )
     again.restore(saved)
     await again.drain()
     assert sorted(handled) == [1, 3, 4]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+import asyncpg
 from sqlalchemy import DateTime, Dialect, MetaData, String, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -67,6 +71,30 @@ async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
             raise
         else:
             await session.commit()
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached (down, restarting, link cut, pool exhausted), as
+    opposed to a statement it refused: worth retrying later, never the caller's fault."""
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(
+            error,
+            InterfaceError
+            | PoolTimeout
+            | ConnectionError
+            | socket.gaierror
+            | asyncpg.exceptions.PostgresConnectionError
+            | asyncpg.exceptions.OperatorInterventionError  # shutdown, starting up
+            | asyncpg.exceptions.InterfaceError,
+        ):
+            return True
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
+    return False
 
 
 async def ping(engine: AsyncEngine) -> None:

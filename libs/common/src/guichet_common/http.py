@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid7
 
-from guichet_common.db import unit_of_work
+from guichet_common.db import is_database_unavailable, unit_of_work
 from guichet_common.logging import correlation_id_var, get_logger
 
 log = get_logger(__name__)
@@ -24,6 +24,7 @@ log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "urn:guichet:problem:"
 CORRELATION_HEADER = "x-correlation-id"
+RETRY_AFTER_SECONDS = 5  # a PostgreSQL restart: what a client should wait before trying again
 
 HTTP_SECONDS = Histogram(
     "guichet_http_request_seconds", "HTTP request duration", ["service", "method", "status"]
@@ -162,15 +163,26 @@ class CorrelationIdMiddleware:
         except Exception as exc:
             # Rendered here, not by Starlette's outer error middleware, so the answer and the
             # log line still carry the correlation id the caller should quote.
-            log.exception("unhandled error", error=repr(exc))
             if started_response:
+                log.exception("unhandled error", error=repr(exc))
                 raise
-            response = problem(
-                500,
-                "internal-error",
-                "Internal error",
-                "Something went wrong on our side; quote the correlation id.",
-            )
+            if is_database_unavailable(exc):
+                log.warning("database unavailable", error=repr(exc))
+                response = problem(
+                    503,
+                    "database-unavailable",
+                    "Service temporarily unavailable",
+                    "The database cannot be reached right now; try again shortly.",
+                )
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            else:
+                log.exception("unhandled error", error=repr(exc))
+                response = problem(
+                    500,
+                    "internal-error",
+                    "Internal error",
+                    "Something went wrong on our side; quote the correlation id.",
+                )
             await response(scope, receive, send_with_id)
         finally:
             key = (scope["method"], status)

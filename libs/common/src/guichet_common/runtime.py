@@ -31,7 +31,7 @@ from guichet_common.events import EventRegistry
 from guichet_common.http import CorrelationIdMiddleware, health_router, install_problem_handlers
 from guichet_common.inbox import InboxHandler, Subscription
 from guichet_common.logging import configure_logging, get_logger
-from guichet_common.messaging.bus import MessageBus, QueueSpec
+from guichet_common.messaging.bus import MessageBus, QueueSpec, RetryPolicy
 from guichet_common.messaging.rabbitmq import RabbitBus
 from guichet_common.outbox import Outbox, OutboxRelay
 from guichet_common.settings import CommonSettings
@@ -222,6 +222,16 @@ def create_service_app(
     return app
 
 
+def retry_policy(settings: CommonSettings) -> RetryPolicy:
+    """Retries after `retry_delays`; outages every second delay (10 s by default)."""
+    delays = settings.retry_delays
+    return RetryPolicy(
+        delays=delays,
+        outage_delay=delays[min(1, len(delays) - 1)] if delays else 10.0,
+        outage_limit=settings.outage_retry_limit,
+    )
+
+
 class ServiceWorker(Generic[S, R]):
     """Outbox relay + consumers + timers of one service, on a given bus."""
 
@@ -256,7 +266,7 @@ class ServiceWorker(Generic[S, R]):
             handler = InboxHandler(
                 spec.name, subscription, self.resources.session_factory, definition.tables
             )
-            await self.bus.consume(spec, handler, definition.settings.retry_delays)
+            await self.bus.consume(spec, handler, retry_policy(definition.settings))
 
     async def start_producing(self) -> None:
         settings = self.definition.settings

@@ -50,6 +50,9 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS
+    # The database or the broker away: retried every 10 s up to this many times (10 min),
+    # then parked with the reason (replay with `guichet dlq replay`).
+    outage_retry_limit: int = 60
     prefetch: int = 32
     outbox_retention_days: int = 7
     outbox_sweep_seconds: float = 5.0

@@ -37,13 +37,23 @@ class QueueSpec:
 EnvelopeHandler = Callable[[Envelope], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When a failed delivery is tried again. A handler that fails is retried after each of
+    `delays`, then parked. The infrastructure being away (the database or the broker cannot
+    be reached) is not the handler's fault and uses none of that budget: it is retried
+    every `outage_delay` seconds, up to `outage_limit` times, then parked with the reason."""
+
+    delays: tuple[float, ...]
+    outage_delay: float = 10.0
+    outage_limit: int = 60
+
+
 class MessageBus(Protocol):
     async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> None:
         """Publish every message or raise: success means the bus holds them all."""
 
-    async def consume(
-        self, spec: QueueSpec, handler: EnvelopeHandler, delays: Sequence[float]
-    ) -> None:
+    async def consume(self, spec: QueueSpec, handler: EnvelopeHandler, policy: RetryPolicy) -> None:
         """Declare the queue with its bindings and start handling messages."""
 
     async def ready(self) -> bool: ...

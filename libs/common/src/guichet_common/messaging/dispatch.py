@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import aio_pika
 from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from guichet_common.db import is_database_unavailable
 from guichet_common.events import Envelope
 from guichet_common.logging import correlation_id_var, get_logger
-from guichet_common.messaging.bus import EnvelopeHandler
+from guichet_common.messaging.bus import EnvelopeHandler, RetryPolicy
 
 log = get_logger(__name__)
 
@@ -40,6 +41,14 @@ class BatchHandler(Protocol):
 
 
 @dataclass(frozen=True)
+class Attempts:
+    """What a delivery went through before: handler failures, infrastructure outages."""
+
+    failures: int = 0
+    outages: int = 0
+
+
+@dataclass(frozen=True)
 class Ack:
     pass
 
@@ -48,7 +57,7 @@ class Ack:
 class Retry:
     delay: float
     error: str
-    counted: bool = True  # an infrastructure outage does not use up the handler's budget
+    attempts: Attempts  # what the delivery carries into its next try
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ Outcome = Ack | Retry | Park
 
 
 async def dispatch(
-    body: bytes, retry_count: int, handler: EnvelopeHandler, delays: Sequence[float], queue: str
+    body: bytes, attempts: Attempts, handler: EnvelopeHandler, policy: RetryPolicy, queue: str
 ) -> Outcome:
     """Decide what becomes of one delivery."""
     try:
@@ -69,52 +78,49 @@ async def dispatch(
         return Park(f"malformed envelope: {_short(exc)}")
     token = correlation_id_var.set(envelope.correlationid)
     started = time.perf_counter()
+    context = {"queue": queue, "event_id": str(envelope.id)}
     try:
         await handler(envelope)
     except PermanentError as exc:
-        log.warning("message parked", queue=queue, event_id=str(envelope.id), error=str(exc))
+        log.warning("message parked", **context, error=str(exc))
         return Park(str(exc))
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
-        if delays and is_transient(exc):
-            log.warning(
-                "infrastructure unavailable, will retry",
-                queue=queue,
-                event_id=str(envelope.id),
-                error=error,
-            )
-            return Retry(delays[min(1, len(delays) - 1)], error, counted=False)
-        if retry_count < len(delays):
+        if is_infrastructure_outage(exc):
+            if attempts.outages < policy.outage_limit:
+                log.warning("infrastructure unavailable, will retry", **context, error=error)
+                outage = Attempts(attempts.failures, attempts.outages + 1)
+                return Retry(policy.outage_delay, error, outage)
+            log.error("infrastructure unavailable for too long, parking", **context, error=error)
+            return Park(f"infrastructure unavailable for {attempts.outages + 1} attempts: {error}")
+        if attempts.failures < len(policy.delays):
             log.warning(
                 "handler failed, will retry",
-                queue=queue,
-                event_id=str(envelope.id),
-                attempt=retry_count + 1,
+                **context,
+                attempt=attempts.failures + 1,
                 error=error,
             )
-            return Retry(delays[retry_count], error)
+            failure = Attempts(attempts.failures + 1, attempts.outages)
+            return Retry(policy.delays[attempts.failures], error, failure)
         log.error(
             "handler failed for good, parking",
-            queue=queue,
-            event_id=str(envelope.id),
-            attempts=retry_count + 1,
+            **context,
+            attempts=attempts.failures + 1,
             error=error,
         )
-        return Park(f"failed after {retry_count + 1} attempts: {error}")
+        return Park(f"failed after {attempts.failures + 1} attempts: {error}")
     finally:
         HANDLE_SECONDS.labels(queue).observe(time.perf_counter() - started)
         correlation_id_var.reset(token)
     return Ack()
 
 
-def is_transient(exc: BaseException) -> bool:
-    """The database or the network is away, not the handler that is wrong: retry as long as
-    it takes, so a long outage does not park the whole backlog."""
-    if isinstance(exc, OSError | TimeoutError):
+def is_infrastructure_outage(exc: BaseException) -> bool:
+    """Only the database or the broker being out of reach: any other error, an OSError of
+    the handler's own included, is the handler's and counts against its retries."""
+    if is_database_unavailable(exc):
         return True
-    if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
-    return False
+    return isinstance(exc, aio_pika.exceptions.AMQPConnectionError)
 
 
 def _short(exc: Exception, limit: int = 500) -> str:

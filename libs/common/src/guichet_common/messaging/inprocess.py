@@ -8,11 +8,18 @@ import contextlib
 import json
 from collections import defaultdict, deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from guichet_common.messaging.bus import EnvelopeHandler, OutgoingMessage, QueueSpec
-from guichet_common.messaging.dispatch import MESSAGES_HANDLED, Park, Retry, dispatch, topic_matches
+from guichet_common.messaging.bus import EnvelopeHandler, OutgoingMessage, QueueSpec, RetryPolicy
+from guichet_common.messaging.dispatch import (
+    MESSAGES_HANDLED,
+    Attempts,
+    Park,
+    Retry,
+    dispatch,
+    topic_matches,
+)
 
 
 @dataclass
@@ -28,7 +35,7 @@ class PendingMessage:
 
     queue: str
     body: bytes
-    retry_count: int = 0
+    attempts: Attempts = field(default_factory=Attempts)
     parked: ParkedMessage | None = None
 
     def to_json(self) -> str:
@@ -36,7 +43,8 @@ class PendingMessage:
             {
                 "queue": self.queue,
                 "body": base64.b64encode(self.body).decode(),
-                "retry_count": self.retry_count,
+                "retry_count": self.attempts.failures,
+                "outages": self.attempts.outages,
                 "parked": None
                 if self.parked is None
                 else {"error": self.parked.error, "parked_at": self.parked.parked_at},
@@ -51,7 +59,7 @@ class PendingMessage:
         return cls(
             raw["queue"],
             body,
-            raw["retry_count"],
+            Attempts(raw["retry_count"], raw.get("outages", 0)),  # older files have none
             None if parked is None else ParkedMessage(body, **parked),
         )
 
@@ -66,7 +74,7 @@ class InProcessBus:
     """
 
     def __init__(self) -> None:
-        self._queues: dict[str, tuple[QueueSpec, asyncio.Queue[tuple[bytes, int]]]] = {}
+        self._queues: dict[str, tuple[QueueSpec, asyncio.Queue[tuple[bytes, Attempts]]]] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._delayed: dict[asyncio.TimerHandle, PendingMessage] = {}
         self._interrupted: list[PendingMessage] = []
@@ -81,41 +89,35 @@ class InProcessBus:
             routed = False
             for spec, queue in self._queues.values():
                 if any(topic_matches(p, m.routing_key) for p in spec.patterns):
-                    queue.put_nowait((m.body, 0))
+                    queue.put_nowait((m.body, Attempts()))
                     routed = True
             if not routed:
                 self.unrouted.append(m.body)
 
-    async def consume(
-        self, spec: QueueSpec, handler: EnvelopeHandler, delays: Sequence[float]
-    ) -> None:
-        queue: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue()
+    async def consume(self, spec: QueueSpec, handler: EnvelopeHandler, policy: RetryPolicy) -> None:
+        queue: asyncio.Queue[tuple[bytes, Attempts]] = asyncio.Queue()
         self._queues[spec.name] = (spec, queue)
         for _ in range(max(1, spec.prefetch)):
-            self._workers.append(
-                asyncio.create_task(self._work(spec, queue, handler, tuple(delays)))
-            )
+            self._workers.append(asyncio.create_task(self._work(spec, queue, handler, policy)))
 
     async def _work(
         self,
         spec: QueueSpec,
-        queue: asyncio.Queue[tuple[bytes, int]],
+        queue: asyncio.Queue[tuple[bytes, Attempts]],
         handler: EnvelopeHandler,
-        delays: tuple[float, ...],
+        policy: RetryPolicy,
     ) -> None:
         while True:
-            body, retry_count = await queue.get()
+            body, attempts = await queue.get()
             try:
-                outcome = await dispatch(body, retry_count, handler, delays, spec.name)
+                outcome = await dispatch(body, attempts, handler, policy, spec.name)
             except asyncio.CancelledError:
-                self._interrupted.append(PendingMessage(spec.name, body, retry_count))
+                self._interrupted.append(PendingMessage(spec.name, body, attempts))
                 raise
             finally:
                 queue.task_done()
             if isinstance(outcome, Retry):
-                self._retry_later(
-                    outcome.delay, PendingMessage(spec.name, body, retry_count + outcome.counted)
-                )
+                self._retry_later(outcome.delay, PendingMessage(spec.name, body, outcome.attempts))
             elif isinstance(outcome, Park):
                 self.parked[spec.name].append(
                     ParkedMessage(body, outcome.error, datetime.now(UTC).isoformat())
@@ -132,7 +134,7 @@ class InProcessBus:
 
     def _enqueue(self, message: PendingMessage) -> None:
         if message.queue in self._queues:
-            self._queues[message.queue][1].put_nowait((message.body, message.retry_count))
+            self._queues[message.queue][1].put_nowait((message.body, message.attempts))
         else:
             self.unrouted.append(message.body)  # its consumer is gone
 
@@ -178,8 +180,8 @@ class InProcessBus:
         self._delayed.clear()
         for name, (_, queue) in self._queues.items():
             while not queue.empty():
-                body, retry_count = queue.get_nowait()
-                pending.append(PendingMessage(name, body, retry_count))
+                body, attempts = queue.get_nowait()
+                pending.append(PendingMessage(name, body, attempts))
         for name, parked in self.parked.items():
             pending.extend(PendingMessage(name, m.body, parked=m) for m in parked)
         return pending

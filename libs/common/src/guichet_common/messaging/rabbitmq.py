@@ -20,10 +20,11 @@ from pydantic import ValidationError
 
 from guichet_common.events import Envelope
 from guichet_common.logging import get_logger
-from guichet_common.messaging.bus import EnvelopeHandler, OutgoingMessage, QueueSpec
+from guichet_common.messaging.bus import EnvelopeHandler, OutgoingMessage, QueueSpec, RetryPolicy
 from guichet_common.messaging.dispatch import (
     MESSAGES_HANDLED,
     Ack,
+    Attempts,
     BatchHandler,
     Outcome,
     Park,
@@ -33,6 +34,7 @@ from guichet_common.messaging.dispatch import (
 from guichet_common.messaging.topology import (
     ERROR_HEADER,
     ORIGINAL_QUEUE_HEADER,
+    OUTAGE_COUNT_HEADER,
     PARKED_AT_HEADER,
     RETRY_COUNT_HEADER,
     copy_message,
@@ -90,11 +92,9 @@ class RabbitBus:
             self.publish_timeout,
         )
 
-    async def consume(
-        self, spec: QueueSpec, handler: EnvelopeHandler, delays: Sequence[float]
-    ) -> None:
+    async def consume(self, spec: QueueSpec, handler: EnvelopeHandler, policy: RetryPolicy) -> None:
         await self.connect()
-        consumer = RabbitConsumer(self.connection, spec, handler, tuple(delays))
+        consumer = RabbitConsumer(self.connection, spec, handler, policy)
         await consumer.start()
         self._consumers.append(consumer)
 
@@ -144,12 +144,12 @@ class RabbitConsumer:
         connection: AbstractRobustConnection,
         spec: QueueSpec,
         handler: EnvelopeHandler,
-        delays: tuple[float, ...],
+        policy: RetryPolicy,
     ) -> None:
         self.connection = connection
         self.spec = spec
         self.handler = handler
-        self.delays = delays
+        self.policy = policy
         self._channel: AbstractChannel | None = None
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
@@ -163,7 +163,7 @@ class RabbitConsumer:
         self._channel = await self.connection.channel(publisher_confirms=True)
         await self._channel.set_qos(prefetch_count=self.spec.prefetch)
         self._queue = await declare_consumer_queue(self._channel, self.spec)
-        for delay in self.delays:
+        for delay in {*self.policy.delays, self.policy.outage_delay}:
             self._delay_exchanges[delay] = await declare_delay(self._channel, delay)
         if isinstance(self.handler, BatchHandler):
             self._batcher = asyncio.create_task(self._batch_loop(self.handler))
@@ -217,22 +217,22 @@ class RabbitConsumer:
                 )
                 alone.extend(message for message, _ in parsed)
             else:
-                await asyncio.gather(*(self._settle(m, Ack(), 0) for m, _ in parsed))
+                await asyncio.gather(*(self._settle(m, Ack()) for m, _ in parsed))
         else:
             alone.extend(message for message, _ in parsed)
         await asyncio.gather(*(self._handle(message) for message in alone))
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
-        retry_header = (message.headers or {}).get(RETRY_COUNT_HEADER)
-        retry_count = retry_header if isinstance(retry_header, int) else 0
-        outcome = await dispatch(
-            message.body, retry_count, self.handler, self.delays, self.spec.name
+        headers = message.headers or {}
+        failures, outages = headers.get(RETRY_COUNT_HEADER), headers.get(OUTAGE_COUNT_HEADER)
+        attempts = Attempts(
+            failures if isinstance(failures, int) else 0,
+            outages if isinstance(outages, int) else 0,
         )
-        await self._settle(message, outcome, retry_count)
+        outcome = await dispatch(message.body, attempts, self.handler, self.policy, self.spec.name)
+        await self._settle(message, outcome)
 
-    async def _settle(
-        self, message: AbstractIncomingMessage, outcome: Outcome, retry_count: int
-    ) -> None:
+    async def _settle(self, message: AbstractIncomingMessage, outcome: Outcome) -> None:
         assert self._channel is not None
         try:
             if isinstance(outcome, Retry):
@@ -240,7 +240,8 @@ class RabbitConsumer:
                     copy_message(
                         message,
                         {
-                            RETRY_COUNT_HEADER: retry_count + outcome.counted,
+                            RETRY_COUNT_HEADER: outcome.attempts.failures,
+                            OUTAGE_COUNT_HEADER: outcome.attempts.outages,
                             ERROR_HEADER: outcome.error[:1000],
                         },
                     ),

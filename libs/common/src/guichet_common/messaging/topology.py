@@ -23,11 +23,18 @@ from guichet_common.messaging.bus import QueueSpec
 EVENTS_EXCHANGE = "guichet.events"
 UNROUTED_EXCHANGE = "guichet.unrouted"
 DEAD_LETTER_EXCHANGE = "guichet.dlx"
-RETRY_COUNT_HEADER = "x-retry-count"
+RETRY_COUNT_HEADER = "x-retry-count"  # the handler's failures so far
+OUTAGE_COUNT_HEADER = "x-guichet-outages"  # tries the infrastructure was away for
 ERROR_HEADER = "x-guichet-error"
 ORIGINAL_QUEUE_HEADER = "x-guichet-queue"
 PARKED_AT_HEADER = "x-guichet-parked-at"
-GUICHET_HEADERS = (RETRY_COUNT_HEADER, ERROR_HEADER, ORIGINAL_QUEUE_HEADER, PARKED_AT_HEADER)
+GUICHET_HEADERS = (
+    RETRY_COUNT_HEADER,
+    OUTAGE_COUNT_HEADER,
+    ERROR_HEADER,
+    ORIGINAL_QUEUE_HEADER,
+    PARKED_AT_HEADER,
+)
 DELIVERY_LIMIT = 50  # a crash loop's backstop; returns on reconnect count too on RabbitMQ 4.x
 UNROUTED_MAX_LENGTH = 100_000
 
