@@ -139,6 +139,19 @@ def test_guichet_up_serves_everything_and_keeps_data(data_dir: Path) -> None:
         assert ready.status_code == 200, ready.text
         assert (data_dir / "run" / "url").read_text().strip() == first.base
         assert "RuntimeDirWarning" not in first.log.read_text()
+        # No proxy is trusted by default: a local client cannot pick its rate-limit identity.
+        statuses = [
+            httpx.post(f"{first.base}/api/garage/requests", json={}, timeout=10).status_code
+            for _ in range(6)
+        ]
+        assert statuses == [422] * 5 + [429]
+        forged = httpx.post(
+            f"{first.base}/api/garage/requests",
+            json={},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+            timeout=10,
+        )
+        assert forged.status_code == 429
         assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
         for name in SERVICES:
             served = httpx.get(f"{first.base}/api/{name}/openapi.json", timeout=10)

@@ -142,3 +142,13 @@ def test_links_follow_the_port_and_listening_everywhere_is_said(
     monkeypatch.setenv("GUICHET_PUBLIC_BASE_URL", "https://garage.lycee.example")
     assert _public_base_url("0.0.0.0", 9000) == "https://garage.lycee.example"
     assert capsys.readouterr().err == ""
+
+
+def test_forwarded_headers_are_believed_from_configured_proxies_only() -> None:
+    from guichet.cli import forwarded_headers
+
+    assert forwarded_headers("") == {"proxy_headers": False, "forwarded_allow_ips": []}
+    assert forwarded_headers("10.0.0.2, 172.18.0.0/16") == {
+        "proxy_headers": True,
+        "forwarded_allow_ips": ["10.0.0.2", "172.18.0.0/16"],
+    }

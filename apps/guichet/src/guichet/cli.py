@@ -90,6 +90,14 @@ def _public_base_url(host: str, port: int) -> str:
     return base
 
 
+def forwarded_headers(trusted_proxies: str) -> dict[str, Any]:
+    """X-Forwarded-For and -Proto are believed from these addresses or networks only
+    (GUICHET_TRUSTED_PROXIES, comma-separated): by default from none, or any local client
+    could choose the address its rate limit counts."""
+    trusted = [item.strip() for item in trusted_proxies.split(",") if item.strip()]
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+
+
 def _missing_pdf_packages() -> list[str]:
     return [package for lib, package in PDF_LIBRARIES.items() if not ctypes.util.find_library(lib)]
 
@@ -148,6 +156,7 @@ def up(
                 port=port,
                 log_config=None,
                 access_log=False,
+                **forwarded_headers(os.environ.get("GUICHET_TRUSTED_PROXIES", "")),
             )
         )
         url_file.parent.mkdir(parents=True, exist_ok=True)
