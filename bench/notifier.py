@@ -254,7 +254,7 @@ async def notifier_rate(
         await deliveries_service.add(session, wanted)
     state = NotifierState.open(settings)
     try:
-        sender = Sender(settings, state.email_transport, state.http)
+        sender = Sender(settings, state.email_transport, state.http, state.webhook_http)
         started = time.perf_counter()
         sent = await drain(factory, settings, sender)
         elapsed = time.perf_counter() - started

@@ -19,47 +19,15 @@ import threading
 import uuid
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from guichet_common.testing.tls import make_pki
 
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEM_CAS = Path("/usr/local/share/ca-certificates")
 PROJECT = "guichet-tls-probe"
-
-
-def _certificate(
-    subject: str,
-    key: ec.EllipticCurvePrivateKey,
-    issuer: x509.Certificate | None,
-    issuer_key: ec.EllipticCurvePrivateKey,
-    *,
-    ca: bool,
-) -> x509.Certificate:
-    now = datetime.now(UTC)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer.subject if issuer else name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(hours=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if not ca:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]),
-            critical=False,
-        )
-    return builder.sign(issuer_key, hashes.SHA256())
 
 
 def _wheel() -> tuple[str, bytes]:
@@ -92,18 +60,7 @@ def https_index(tmp_path: Path) -> Iterator[str]:
     """A PEP 503 index on https://127.0.0.1, its CA trusted by the system store only."""
     if os.geteuid() != 0 or shutil.which("update-ca-certificates") is None:
         pytest.skip("installing a CA in the system trust store needs root and ca-certificates")
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _certificate("Guichet test proxy CA", ca_key, None, ca_key, ca=True)
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server = _certificate("127.0.0.1", server_key, ca, ca_key, ca=False)
-    (tmp_path / "server.pem").write_bytes(server.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "server.key").write_bytes(
-        server_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    pki = make_pki(tmp_path)
     wheel_name, wheel = _wheel()
     index = tmp_path / "index"
     (index / "simple" / PROJECT).mkdir(parents=True)
@@ -121,12 +78,12 @@ def https_index(tmp_path: Path) -> Iterator[str]:
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
+    context.load_cert_chain(pki.server_cert, pki.server_key)
     httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     installed = SYSTEM_CAS / f"guichet-test-{uuid.uuid4().hex[:8]}.crt"
-    installed.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    installed.write_bytes(pki.ca_pem)
     try:
         subprocess.run(["update-ca-certificates"], check=True, capture_output=True)
         yield f"https://127.0.0.1:{httpd.server_port}/simple"

@@ -239,7 +239,12 @@ class SenderUnderTest:
         self.factory = factory
         self.settings = settings
         self.sender = Sender(
-            settings, state.email_transport, state.http, clock=clock, jitter=no_jitter
+            settings,
+            state.email_transport,
+            state.http,
+            state.webhook_http,
+            clock=clock,
+            jitter=no_jitter,
         )
 
     async def run_once(self) -> int:

@@ -15,16 +15,19 @@ from guichet_common.auth import Principal, require_access, require_roles
 from guichet_common.identity import Role
 from guichet_common.runtime import settings_dependency
 from notifier.mail_transport import EmailTransport, FileTransport, SmtpTransport
+from notifier.pinned_http import pinned_client
 from notifier.settings import NotifierSettings
 
 
 @dataclass(frozen=True)
 class NotifierState:
-    """The email transport (one SMTP connection, or `.eml` files) and the HTTP client
-    shared by webhooks and PDF attachments."""
+    """The email transport (one SMTP connection, or `.eml` files), the HTTP client that
+    fetches attachments from our services, and the one webhooks go out with, which
+    reaches checked destinations only."""
 
     email_transport: EmailTransport
     http: httpx.AsyncClient
+    webhook_http: httpx.AsyncClient
 
     @classmethod
     def open(cls, settings: NotifierSettings) -> NotifierState:
@@ -34,18 +37,19 @@ class NotifierState:
             if settings.smtp_url
             else FileTransport(settings.data_dir / "mail")
         )
-        http = httpx.AsyncClient(
+        http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds)
+        webhook_http = pinned_client(
             timeout=settings.webhook_timeout_seconds,
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=settings.sender_webhook_concurrency),
+            max_connections=settings.sender_webhook_concurrency,
         )
-        return cls(transport, http)
+        return cls(transport, http, webhook_http)
 
     async def close(self) -> None:
         try:
             await self.email_transport.close()
         finally:
             await self.http.aclose()
+            await self.webhook_http.aclose()
 
 
 @asynccontextmanager

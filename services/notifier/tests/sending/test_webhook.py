@@ -269,5 +269,7 @@ async def test_private_destinations_are_refused_at_send_time(
     await sender_factory(webhooks_allow_private=False).run_once()
     [row] = await webhook_rows(session_factory)
     assert row.state == "failed"
-    assert row.last_error == "refused: 127.0.0.1 resolves to a loopback address (127.0.0.1)"
+    assert row.last_error == (
+        "refused: 127.0.0.1 resolves to 127.0.0.1: loopback (127.0.0.0/8), not globally reachable"
+    )
     assert receiver.requests == []

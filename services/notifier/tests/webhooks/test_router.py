@@ -37,6 +37,9 @@ pytestmark = pytest.mark.integration
         "http://[::ffff:127.0.0.1]/hooks",
         "http://224.0.0.1/hooks",
         "http://0.0.0.0/hooks",
+        "http://100.64.0.1/hooks",  # carrier-grade NAT
+        "http://[64:ff9b::a9fe:a9fe]/latest",  # NAT64 of 169.254.169.254
+        "http://[2002:7f00:1::1]/hooks",  # 6to4 of 127.0.0.1
     ],
 )
 async def test_private_destinations_are_refused_at_create(api: Api, url: str) -> None:

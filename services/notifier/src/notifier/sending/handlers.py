@@ -50,7 +50,9 @@ async def drain(factory: SessionFactory, settings: NotifierSettings, sender: Sen
 async def run_sender(context: WorkerContext[NotifierSettings, NotifierState]) -> None:
     """The worker's background task: send everything due, then a short nap, forever."""
     settings = context.settings
-    sender = Sender(settings, context.state.email_transport, context.state.http)
+    sender = Sender(
+        settings, context.state.email_transport, context.state.http, context.state.webhook_http
+    )
     while True:
         try:
             await drain(context.session_factory, settings, sender)

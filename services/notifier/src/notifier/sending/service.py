@@ -240,13 +240,15 @@ class Sender:
         settings: NotifierSettings,
         email_transport: EmailTransport,
         http: httpx.AsyncClient,
+        webhook_http: httpx.AsyncClient,
         *,
         clock: Clock = utcnow,
         jitter: Jitter = default_jitter,
     ) -> None:
         self.settings = settings
         self.email_transport = email_transport
-        self.http = http
+        self.http = http  # our services (attachments)
+        self.webhook_http = webhook_http  # checked destinations only
         self.clock = clock
         self.jitter = jitter
         self._webhook_slots = asyncio.Semaphore(settings.sender_webhook_concurrency)
@@ -405,15 +407,15 @@ class Sender:
             return unsent(delivery, self.clock())
         started = Started(self.clock())
         try:
-            await check_destination(
+            destination = await check_destination(
                 endpoint.url, allow_private=self.settings.webhooks_allow_private
             )
         except UnsafeDestination as exc:
             return final_failure(delivery, started, self.clock(), f"refused: {exc}", None)
         event = batch.events[delivery.event_id]
         response = await post_webhook(
-            self.http,
-            endpoint.url,
+            self.webhook_http,
+            destination,
             message_id=delivery.message_id,
             timestamp=started.at,
             body=payload_body(event.type, event.time, event.data),

@@ -12,6 +12,7 @@ import httpx
 
 from notifier.deliveries.models import RESPONSE_LIMIT
 from notifier.webhooks.signing import signature_header
+from notifier.webhooks.ssrf import Destination
 
 USER_AGENT = "Guichet-Webhooks/1.0"
 
@@ -52,7 +53,7 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
 
 async def post_webhook(
     client: httpx.AsyncClient,
-    url: str,
+    destination: Destination,
     *,
     message_id: str,
     timestamp: datetime,
@@ -67,13 +68,17 @@ async def post_webhook(
         "webhook-signature": signature_header(secrets_in_use, message_id, timestamp, body),
     }
     try:
-        async with client.stream("POST", url, content=body.encode(), headers=headers) as response:
-            # Read no more than the log keeps: a receiver cannot make us hold a huge body.
-            received = bytearray()
-            async for chunk in response.aiter_bytes():
-                received += chunk
-                if len(received) >= RESPONSE_LIMIT:
-                    break
+        with destination.pinned():
+            async with client.stream(
+                "POST", destination.url, content=body.encode(), headers=headers
+            ) as response:
+                # Read no more than the log keeps: a receiver cannot make us hold a huge
+                # body.
+                received = bytearray()
+                async for chunk in response.aiter_bytes():
+                    received += chunk
+                    if len(received) >= RESPONSE_LIMIT:
+                        break
     except httpx.HTTPError as exc:
         return WebhookResponse(None, f"{type(exc).__name__}: {exc}"[:RESPONSE_LIMIT])
     retry_after = None
