@@ -32,19 +32,23 @@ async def client(bus_schema: BusSchema) -> AsyncIterator[httpx.AsyncClient]:
 
     @probe.get("/things")
     async def read_things(
-        who: Annotated[Principal, Depends(require_access(Role.TECHNICIAN, access="read"))],
+        who: Annotated[
+            Principal, Depends(require_access("testsvc", Role.TECHNICIAN, access="read"))
+        ],
     ) -> dict[str, str]:
         return answer(who)
 
     @probe.post("/things")
     async def write_things(
-        who: Annotated[Principal, Depends(require_access(Role.TECHNICIAN, access="write"))],
+        who: Annotated[
+            Principal, Depends(require_access("testsvc", Role.TECHNICIAN, access="write"))
+        ],
     ) -> dict[str, str]:
         return answer(who)
 
     @probe.post("/agent/check-in")
     async def agent_check_in(
-        who: Annotated[Principal, Depends(require_access(access="agent"))],
+        who: Annotated[Principal, Depends(require_access("testsvc", access="agent"))],
     ) -> dict[str, str]:
         return answer(who)
 

@@ -1,15 +1,16 @@
 """Who calls: people with a bearer JWT (HS256 secret or RS256 from a JWKS URL) and their
 roles, or machine clients with a scoped API key; and the dependencies endpoints declare."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI reads the dependencies' annotations,
+# which name values of the enclosing function (the scopes declared).
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import jwt
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from guichet_common.apikeys import service as api_keys
 from guichet_common.http import Forbidden, SessionDep, Unauthorized
@@ -49,7 +50,7 @@ class JwtVerifier:
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
 
     @classmethod
-    def from_settings(cls, settings: CommonSettings) -> JwtVerifier:
+    def from_settings(cls, settings: CommonSettings) -> "JwtVerifier":
         return cls(
             secret=settings.jwt_secret.get_secret_value(),
             jwks_url=settings.jwt_jwks_url,
@@ -97,6 +98,10 @@ class JwtVerifier:
 
 
 # --- FastAPI dependencies ----------------------------------------------------------------
+# Each endpoint's dependency declares who may call in its OpenAPI operation (`security`):
+# `person` with the roles that pass, `apiKey` with the scopes that open it; either one
+# suffices. The committed openapi.json is thus the access matrix, and the suite checks
+# that every operation enforces what it declares.
 
 Access = Literal["read", "write", "agent"]
 # The API-key scopes (of the service called) each kind of endpoint accepts.
@@ -106,54 +111,76 @@ _SCOPES_FOR: dict[str, tuple[str, ...]] = {
     "agent": ("agent",),
 }
 
+PEOPLE = HTTPBearer(
+    scheme_name="person",
+    bearerFormat="JWT",
+    description="A person's token; the scopes listed are the roles that may call.",
+    auto_error=False,
+)
+MACHINES = HTTPBearer(
+    scheme_name="apiKey",
+    bearerFormat="gk_…",
+    description="An API key of this service; the scopes listed are those that open the call.",
+    auto_error=False,
+)
+Credentials = HTTPAuthorizationCredentials | None
 
-def _bearer(request: Request) -> str:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+
+def _token(credentials: Credentials) -> str:
+    if credentials is None or not credentials.credentials.strip():
         raise Unauthorized("send Authorization: Bearer <token>")
-    return token
+    return credentials.credentials.strip()
 
 
-async def _person(request: Request, token: str) -> Principal:
+async def _person(request: Request, token: str, roles: tuple[str, ...]) -> Principal:
     if api_keys.is_api_key(token):
         raise Forbidden("people only: an API key cannot call this endpoint")
     verifier: JwtVerifier = request.app.state.jwt_verifier
     principal = await verifier.verify(token)
+    if not principal.has_any_role(*roles):
+        raise Forbidden(f"requires one of the roles: {', '.join(roles)}")
     return principal
 
 
-def require_roles(*roles: str) -> Callable[[Request], Awaitable[Principal]]:
+def _passing(roles: tuple[str, ...]) -> list[str]:
+    """The roles that pass, as declared: those named and admin."""
+    return list(dict.fromkeys([*roles, Role.ADMIN]))
+
+
+def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """People (JWT) with one of `roles` (admins pass); API keys are refused."""
 
-    async def dependency(request: Request) -> Principal:
-        principal = await _person(request, _bearer(request))
-        if not principal.has_any_role(*roles):
-            raise Forbidden(f"requires one of the roles: {', '.join(roles)}")
-        return principal
+    async def dependency(
+        request: Request,
+        credentials: Annotated[Credentials, Security(PEOPLE, scopes=_passing(roles))],
+    ) -> Principal:
+        return await _person(request, _token(credentials), roles)
 
     return dependency
 
 
-def require_access(*roles: str, access: Access) -> Callable[..., Awaitable[Principal]]:
-    """People with one of `roles` (admins pass), or API keys of this service whose scope
+def require_access(
+    service: str, *roles: str, access: Access
+) -> Callable[..., Awaitable[Principal]]:
+    """People with one of `roles` (admins pass), or API keys of `service` whose scope
     grants `access`: a `read` endpoint takes `<service>:read` or `<service>:write`, a
     `write` one `<service>:write`, an `agent` one `<service>:agent`."""
+    granted = [f"{service}:{scope}" for scope in _SCOPES_FOR[access]]
 
-    async def dependency(request: Request, session: SessionDep) -> Principal:
-        token = _bearer(request)
+    async def dependency(
+        request: Request,
+        session: SessionDep,
+        credentials: Annotated[Credentials, Security(PEOPLE, scopes=_passing(roles))],
+        _key: Annotated[Credentials, Security(MACHINES, scopes=granted)],
+    ) -> Principal:
+        token = _token(credentials)
         if not api_keys.is_api_key(token):
-            principal = await _person(request, token)
-            if not principal.has_any_role(*roles):
-                raise Forbidden(f"requires one of the roles: {', '.join(roles)}")
-            return principal
-        definition = request.app.state.definition
-        key = await api_keys.verify(session, definition.tables, token)
+            return await _person(request, token, roles)
+        key = await api_keys.verify(session, request.app.state.definition.tables, token)
         if key is None:
             raise Unauthorized("unknown or revoked API key")
-        granted = {f"{definition.name}:{scope}" for scope in _SCOPES_FOR[access]}
-        if not granted.intersection(key.scopes):
-            raise Forbidden(f"requires an API key with the scope {' or '.join(sorted(granted))}")
+        if not set(granted).intersection(key.scopes):
+            raise Forbidden(f"requires an API key with the scope {' or '.join(granted)}")
         return Principal(
             subject=f"api-key:{key.key_id}",
             name=key.name,

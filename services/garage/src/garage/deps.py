@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from garage.ratelimit import PublicRateLimiter, client_ip
-from garage.settings import GarageSettings
+from garage.settings import SERVICE, GarageSettings
 from guichet_common.auth import Principal, require_access, require_roles
 from guichet_common.http import ProblemError, problem
 from guichet_common.identity import Role
@@ -38,8 +38,12 @@ SettingsDep = Annotated[GarageSettings, Depends(settings_dependency(GarageSettin
 StateDep = Annotated[GarageState, Depends(state_dependency(GarageState))]
 # A teacher in person (their own calendar link); the two below also take API keys.
 Teacher = Annotated[Principal, Depends(require_roles(Role.GARAGE_TEACHER))]
-TeacherReads = Annotated[Principal, Depends(require_access(Role.GARAGE_TEACHER, access="read"))]
-TeacherWrites = Annotated[Principal, Depends(require_access(Role.GARAGE_TEACHER, access="write"))]
+TeacherReads = Annotated[
+    Principal, Depends(require_access(SERVICE, Role.GARAGE_TEACHER, access="read"))
+]
+TeacherWrites = Annotated[
+    Principal, Depends(require_access(SERVICE, Role.GARAGE_TEACHER, access="write"))
+]
 
 
 class PayloadTooLarge(ProblemError):

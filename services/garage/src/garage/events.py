@@ -14,10 +14,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from garage.db import plumbing
+from garage.settings import SERVICE
 from guichet_common.events import Event, EventRegistry
 from guichet_common.outbox import Outbox
-
-SERVICE = "garage"
 
 published = EventRegistry()
 outbox = Outbox(SERVICE, plumbing)

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from garage.db import Base, plumbing
 from garage.deps import GarageState, RateLimited, garage_lifespan, on_rate_limited
-from garage.events import SERVICE, outbox, published
+from garage.events import outbox, published
 from garage.lifecycle.handlers import erase_closed_clients
 from garage.lifecycle.router import router as lifecycle_router
 from garage.pages.router import PageNotFound, page_not_found
@@ -18,7 +18,7 @@ from garage.quotes.handlers import expire_quotes
 from garage.quotes.router import router as quotes_router
 from garage.requests.handlers import check_deadlines
 from garage.requests.router import router as requests_router
-from garage.settings import GarageSettings
+from garage.settings import SERVICE, GarageSettings
 from garage.subscriptions import subscriptions
 from guichet_common.runtime import Resources, ServiceDefinition, Timer, create_service_app
 

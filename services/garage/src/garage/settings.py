@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 from guichet_common.settings import CommonSettings
 
+# Its schema, API prefix, API-key scopes and routing keys.
+SERVICE = "garage"
+
 
 class CatalogueLine(BaseModel):
     model_config = ConfigDict(frozen=True)  # hashable: drafts are priced once per line-up

@@ -5,8 +5,7 @@ from __future__ import annotations
 from guichet_common.events import EventRegistry
 from guichet_common.outbox import Outbox
 from imaging.db import plumbing
-
-SERVICE = "imaging"
+from imaging.settings import SERVICE
 
 published = EventRegistry()
 outbox = Outbox(SERVICE, plumbing)

@@ -6,8 +6,8 @@ from fastapi import FastAPI
 
 from guichet_common.runtime import Resources, ServiceDefinition, create_service_app, no_state
 from imaging.db import Base, plumbing
-from imaging.events import SERVICE, outbox, published
-from imaging.settings import ImagingSettings
+from imaging.events import outbox, published
+from imaging.settings import SERVICE, ImagingSettings
 from imaging.subscriptions import subscriptions
 
 

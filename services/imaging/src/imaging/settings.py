@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from guichet_common.settings import CommonSettings
 
+# Its schema, API prefix, API-key scopes and routing keys.
+SERVICE = "imaging"
+
 
 class ImagingSettings(CommonSettings):
     service_prefix = "IMAGING_"

@@ -16,7 +16,7 @@ from guichet_common.identity import Role
 from guichet_common.runtime import settings_dependency
 from notifier.mail_transport import EmailTransport, FileTransport, SmtpTransport
 from notifier.pinned_http import pinned_client
-from notifier.settings import NotifierSettings
+from notifier.settings import SERVICE, NotifierSettings
 
 
 @dataclass(frozen=True)
@@ -67,5 +67,5 @@ Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 # People who answer clients read timelines and templates, retry and test-send; so may an
 # API key with the scope `notifier:read` (reads) or `notifier:write` (both).
 STAFF = (Role.SUPERVISOR, Role.GARAGE_TEACHER, Role.TECHNICIAN)
-StaffReads = Annotated[Principal, Depends(require_access(*STAFF, access="read"))]
-StaffWrites = Annotated[Principal, Depends(require_access(*STAFF, access="write"))]
+StaffReads = Annotated[Principal, Depends(require_access(SERVICE, *STAFF, access="read"))]
+StaffWrites = Annotated[Principal, Depends(require_access(SERVICE, *STAFF, access="write"))]

@@ -8,8 +8,7 @@ from uuid import UUID
 from guichet_common.events import Event, EventRegistry
 from guichet_common.outbox import Outbox
 from notifier.db import plumbing
-
-SERVICE = "notifier"
+from notifier.settings import SERVICE
 
 published = EventRegistry()
 outbox = Outbox(SERVICE, plumbing)

@@ -17,10 +17,10 @@ from notifier.db import Base, plumbing
 from notifier.deliveries.handlers import purge_old_deliveries
 from notifier.deliveries.router import router as deliveries_router
 from notifier.deps import NotifierState, notifier_lifespan
-from notifier.events import SERVICE, outbox, published
+from notifier.events import outbox, published
 from notifier.rules.router import router as templates_router
 from notifier.sending.handlers import run_sender
-from notifier.settings import NotifierSettings
+from notifier.settings import SERVICE, NotifierSettings
 from notifier.subscriptions import build_subscriptions
 from notifier.webhooks.router import router as webhooks_router
 

@@ -9,6 +9,9 @@ from pydantic_settings import NoDecode
 
 from guichet_common.settings import CommonSettings
 
+# Its schema, API prefix, API-key scopes and routing keys.
+SERVICE = "notifier"
+
 
 class NotifierSettings(CommonSettings):
     service_prefix = "NOTIFIER_"

@@ -6,8 +6,8 @@ from fastapi import FastAPI
 
 from guichet_common.runtime import Resources, ServiceDefinition, create_service_app, no_state
 from ticketing.db import Base, plumbing
-from ticketing.events import SERVICE, outbox, published
-from ticketing.settings import TicketingSettings
+from ticketing.events import outbox, published
+from ticketing.settings import SERVICE, TicketingSettings
 from ticketing.subscriptions import subscriptions
 
 

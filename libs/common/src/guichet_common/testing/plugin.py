@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -84,19 +85,26 @@ def postgres_admin_url() -> Iterator[str]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-async def test_database_url(postgres_admin_url: str) -> AsyncIterator[str]:
-    """A fresh database for this test session, dropped at the end."""
-    name = f"guichet_test_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+@asynccontextmanager
+async def scratch_database(admin_url: str, prefix: str) -> AsyncIterator[str]:
+    """A new, empty database on the server at `admin_url`, dropped on leaving."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
         await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
-        yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         async with admin.connect() as conn:
             await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def test_database_url(postgres_admin_url: str) -> AsyncIterator[str]:
+    """A fresh database for this test session, dropped at the end."""
+    async with scratch_database(postgres_admin_url, "guichet_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
