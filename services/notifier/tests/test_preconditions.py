@@ -90,7 +90,7 @@ async def retry_delivery(kit: Kit) -> Write:
         )
     [delivery] = await stored_deliveries(kit.factory)
     resource = f"/api/notifier/deliveries/{delivery.id}"
-    return Write(resource, "POST", f"{resource}/retry", role="supervisor")
+    return Write(resource, "POST", f"{resource}/retry", role="garage_teacher")
 
 
 async def redeliver_webhook(kit: Kit) -> Write:
@@ -169,7 +169,7 @@ async def test_reads_and_creates_return_the_etag(
     await ingest(session_factory, settings, envelope(SUBMITTED, SAMPLES[SUBMITTED]))
     [delivery] = await stored_deliveries(session_factory, Channel.EMAIL)
     one = await api.client.get(
-        f"/api/notifier/deliveries/{delivery.id}", headers=api.token("technician")
+        f"/api/notifier/deliveries/{delivery.id}", headers=api.token("garage_teacher")
     )
     assert one.headers["etag"] == '"1"'
 

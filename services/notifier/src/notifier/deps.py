@@ -69,3 +69,8 @@ Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 STAFF = (Role.SUPERVISOR, Role.GARAGE_TEACHER, Role.TECHNICIAN)
 StaffReads = Annotated[Principal, Depends(require_access(SERVICE, *STAFF, access="read"))]
 StaffWrites = Annotated[Principal, Depends(require_access(SERVICE, *STAFF, access="write"))]
+# The delivery timeline: staff see the services their roles cover (deliveries.readers),
+# ops every service with recipients masked.
+TimelineReads = Annotated[
+    Principal, Depends(require_access(SERVICE, *STAFF, Role.OPS, access="read"))
+]

@@ -37,7 +37,7 @@ async def test_test_send_goes_through_the_sender(
     response = await api.client.post(
         "/api/notifier/templates/garage_request_ready_for_pickup/test-send",
         json={"to": "Prof.Meca@lycee.example"},
-        headers=api.token("supervisor"),
+        headers=api.token("garage_teacher"),
     )
     assert response.status_code == 202, response.text
     assert response.headers["ETag"] == '"1"'
@@ -48,7 +48,7 @@ async def test_test_send_goes_through_the_sender(
     timeline = await api.client.get(
         "/api/notifier/deliveries",
         params={"subject": "TEST-garage_request_ready_for_pickup"},
-        headers=api.token("supervisor"),
+        headers=api.token("garage_teacher"),
     )
     [item] = timeline.json()["items"]
     assert item["id"] == response.json()["delivery_id"] and item["state"] == "sent"

@@ -362,7 +362,7 @@ async def test_a_hard_bounced_address_is_suppressed_until_a_person_retries(
     path = f"/api/notifier/deliveries/{second.id}"
     retried = await api.client.post(
         f"{path}/retry",
-        headers={**api.token("supervisor"), "If-Match": await api.etag(path, "supervisor")},
+        headers={**api.token("garage_teacher"), "If-Match": await api.etag(path, "garage_teacher")},
     )
     assert retried.status_code == 202
     await sender.run_once()

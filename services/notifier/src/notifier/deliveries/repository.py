@@ -161,9 +161,14 @@ async def _page_with_attempts(
 
 
 async def about_subject(
-    session: AsyncSession, subject: str, page: PageRequest
+    session: AsyncSession, subject: str, page: PageRequest, services: frozenset[str] | None
 ) -> Paged[DeliveryWithAttempts]:
+    """`services`: only the deliveries of these services' events (None: all)."""
     statement = select(Delivery).where(Delivery.subject == subject)
+    if services is not None:
+        statement = statement.where(
+            func.split_part(Delivery.event_type, ".", 1).in_(sorted(services))
+        )
     return await _page_with_attempts(session, statement, page)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from uuid import UUID
 
@@ -14,6 +15,20 @@ from notifier.deliveries.models import (
     DeliveryState,
     DeliveryWithAttempts,
 )
+
+
+def masked_address(address: str) -> str:
+    """`jeanne.martin@example.org` → `***@example.org`: the domain, for diagnosing a
+    provider; not the person."""
+    _, at, domain = address.rpartition("@")
+    return f"***@{domain}" if at else "***"
+
+
+def _without(address: str, text: str | None) -> str | None:
+    """`text` (an SMTP reply, an error) with the address masked wherever it appears."""
+    if text is None:
+        return None
+    return re.sub(re.escape(address), masked_address(address), text, flags=re.IGNORECASE)
 
 
 class AttemptOut(BaseModel):
@@ -67,4 +82,21 @@ class DeliveryOut(BaseModel):
             updated_at=delivery.updated_at,
             sent_at=delivery.sent_at,
             attempt_log=[AttemptOut.model_validate(attempt) for attempt in found.attempts],
+        )
+
+    def masked(self) -> DeliveryOut:
+        """For readers without need to know the person (ops, API keys): an e-mail's
+        recipient is masked, in the replies and errors that quote it too."""
+        if self.channel != Channel.EMAIL:
+            return self
+        address = self.recipient
+        return self.model_copy(
+            update={
+                "recipient": masked_address(address),
+                "last_error": _without(address, self.last_error),
+                "attempt_log": [
+                    attempt.model_copy(update={"response": _without(address, attempt.response)})
+                    for attempt in self.attempt_log
+                ],
+            }
         )

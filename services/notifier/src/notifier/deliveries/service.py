@@ -25,6 +25,7 @@ from notifier.deliveries.models import (
     DeliveryWithAttempts,
     StoredEvent,
 )
+from notifier.deliveries.readers import Reader
 from notifier.settings import NotifierSettings
 
 WEBHOOK_TEMPLATE = "webhook"
@@ -154,15 +155,27 @@ async def with_attempts(session: AsyncSession, delivery: Delivery) -> DeliveryWi
     return DeliveryWithAttempts(delivery, attempts[delivery.id])
 
 
-async def get_with_attempts(session: AsyncSession, delivery_id: UUID) -> DeliveryWithAttempts:
-    return await with_attempts(session, await get(session, delivery_id))
+async def readable(
+    session: AsyncSession, delivery_id: UUID, reader: Reader, *, for_update: bool = False
+) -> Delivery:
+    """The delivery, if `reader` may read it; to others it does not exist."""
+    delivery = await get(session, delivery_id, for_update=for_update)
+    if not reader.reads(delivery.event_type):
+        raise NotFound(f"no delivery {delivery_id}")
+    return delivery
+
+
+async def get_with_attempts(
+    session: AsyncSession, delivery_id: UUID, reader: Reader
+) -> DeliveryWithAttempts:
+    return await with_attempts(session, await readable(session, delivery_id, reader))
 
 
 async def timeline(
-    session: AsyncSession, subject: str, page: PageRequest
+    session: AsyncSession, subject: str, page: PageRequest, reader: Reader
 ) -> Paged[DeliveryWithAttempts]:
-    """Every email and webhook about `subject`, oldest first."""
-    return await repository.about_subject(session, subject, page)
+    """Every email and webhook about `subject` that `reader` may read, oldest first."""
+    return await repository.about_subject(session, subject, page, reader.services)
 
 
 async def endpoint_log(
@@ -184,10 +197,15 @@ async def _requeue(session: AsyncSession, delivery: Delivery, now: datetime) -> 
 
 
 async def retry(
-    session: AsyncSession, delivery_id: UUID, *, if_match: str | None, now: datetime
+    session: AsyncSession,
+    delivery_id: UUID,
+    reader: Reader,
+    *,
+    if_match: str | None,
+    now: datetime,
 ) -> DeliveryWithAttempts:
     """A person retries a failed (or suppressed) delivery: it goes out again, same ids."""
-    delivery = await get(session, delivery_id, for_update=True)
+    delivery = await readable(session, delivery_id, reader, for_update=True)
     check_if_match(if_match, delivery.version)
     if delivery.state not in (DeliveryState.FAILED, DeliveryState.SUPPRESSED):
         raise Conflict(
