@@ -23,15 +23,20 @@ class Operation:
 
     @property
     def url(self) -> str:
-        """The path with a value of the right type in every path parameter (it names
-        nothing that exists), and the required query parameters."""
+        return self.url_with({})
+
+    def url_with(self, values: dict[str, str]) -> str:
+        """The path with `values` (already URL-encoded) in their parameters, and a value of
+        the right type in the other path parameters (naming nothing that exists) and
+        required query parameters."""
         path, query = self.path, []
         for parameter in self.spec.get("parameters", []):
-            value = _sample(resolve(self.document, parameter.get("schema", {})))
+            name = parameter["name"]
+            value = values.get(name) or _sample(resolve(self.document, parameter.get("schema", {})))
             if parameter["in"] == "path":
-                path = path.replace("{" + parameter["name"] + "}", str(value))
-            elif parameter["in"] == "query" and parameter.get("required"):
-                query.append(f"{parameter['name']}={value}")
+                path = path.replace("{" + name + "}", str(value))
+            elif parameter["in"] == "query" and (parameter.get("required") or name in values):
+                query.append(f"{name}={value}")
         return path + ("?" + "&".join(query) if query else "")
 
     def _declared(self, scheme: str) -> list[str] | None:
@@ -83,16 +88,19 @@ def _sample(schema: Json) -> Any:
     return "x"
 
 
-def _alternatives(document: Json, schema: Json) -> list[Json]:
-    schema = resolve(document, schema)
-    choices: list[Json] = schema.get("anyOf") or schema.get("oneOf") or [schema]
-    return [resolve(document, choice) for choice in choices]
+def alternatives(document: Json, schemas: list[Json]) -> list[Json]:
+    """The schemas a value may match: `anyOf`/`oneOf` opened, references resolved."""
+    found = []
+    for schema in (resolve(document, s) for s in schemas):
+        choices: list[Json] = schema.get("anyOf") or schema.get("oneOf") or [schema]
+        found += [resolve(document, choice) for choice in choices]
+    return found
 
 
 def string_fields(document: Json, schema: Json, at: FieldPath = ()) -> Iterator[FieldPath]:
     """Where a string can stand in a body of `schema`: each property, list item and
     nullable or alternative type that is a string, nested objects included."""
-    for alternative in _alternatives(document, schema):
+    for alternative in alternatives(document, [schema]):
         kind = alternative.get("type")
         if kind == "string":
             yield at

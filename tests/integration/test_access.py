@@ -89,4 +89,4 @@ async def test_every_operation_enforces_the_access_it_declares(
             )
             if refused(response.status_code):
                 faults.append(f"{operation}: a {role} got {response.status_code}")
-    assert faults == []
+    assert not faults, "\n".join(faults)

@@ -64,7 +64,7 @@ def test_a_garage_request_is_acknowledged_by_email(tmp_path: Path) -> None:
         text = message.get_body(preferencelist=("plain",))
         assert text is not None and number in text.get_content()
 
-        token = cli_token(data_dir, "supervisor", "dsi")
+        token = cli_token(data_dir, "garage_teacher", "prof")
         timeline = httpx.get(
             f"{guichet.base}/api/notifier/deliveries",
             params={"subject": number},

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from guichet_common.http import InvalidInput
+from guichet_common.text import Text
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -38,7 +39,7 @@ class PageRequest:
 
 def page_request(
     cursor: Annotated[
-        str | None, Query(max_length=500, description="`next_cursor` of the previous page")
+        Text | None, Query(max_length=500, description="`next_cursor` of the previous page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> PageRequest:

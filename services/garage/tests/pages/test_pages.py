@@ -82,3 +82,16 @@ async def test_tracking_shows_only_that_request(kit: Any) -> None:
     assert other["number"] not in page.text and "ZZ-999-ZZ" not in page.text
     unknown = await kit.client.get("/garage/suivi/unknown-token")
     assert unknown.status_code == 404 and "Lien inconnu" in unknown.text
+
+
+async def test_a_nul_character_is_shown_as_an_error_and_a_bad_link_as_unknown(kit: Any) -> None:
+    """PostgreSQL cannot store a NUL: the form says which field holds one, and a link
+    carrying one (or anything a token never looks like) is an unknown link."""
+    before = await kit.scalar("SELECT count(*) FROM garage.garage_request")
+    response = await kit.client.post("/garage/demande", data=form(description="Bruit\x00"))
+    assert response.status_code == 422
+    assert 'id="description-error"' in response.text and "(NUL)" in response.text
+    assert await kit.scalar("SELECT count(*) FROM garage.garage_request") == before
+    for token in ("a%00b", "%C3%A9t%C3%A9", "x" * 32 + "%00"):
+        unknown = await kit.client.get(f"/garage/suivi/{token}")
+        assert unknown.status_code == 404 and "Lien inconnu" in unknown.text, token

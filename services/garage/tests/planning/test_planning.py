@@ -77,8 +77,9 @@ async def test_capacity_is_respected_and_the_feed_lists_the_cars(kit: Any) -> No
     mine = next(e for e in events if str(e["uid"]).startswith(session_id))
     assert first in str(mine["description"]) and "AB-123-CD" in str(mine["description"])
     assert second not in str(mine["description"])
-    bad = await kit.client.get("/api/garage/calendar.ics?token=prof1.forged")
-    assert bad.status_code == 401
+    for odd in ("prof1.forged", "prof1.%C3%A9t%C3%A9", "%F0%9F%94%A7"):
+        bad = await kit.client.get(f"/api/garage/calendar.ics?token={odd}")
+        assert bad.status_code == 401, odd
 
 
 async def test_schedule_needs_known_sessions(kit: Any) -> None:

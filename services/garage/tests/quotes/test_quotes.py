@@ -118,7 +118,17 @@ async def test_expired_or_forged_links_decide_nothing(kit: Any) -> None:
     assert (await kit.decide(issued["decision_url"], "accept")).status_code == 410
     forged = issued["decision_url"][:-3] + "xyz"
     assert (await kit.decide(forged, "accept")).status_code == 404
+    assert (await kit.decide(issued["decision_url"][:-3] + "%C3%A9", "accept")).status_code == 404
     assert (await kit.client.get(forged.removeprefix("http://garage.test"))).status_code == 404
+    assert await kit.status(number) == "quoted"
+
+
+async def test_a_signer_name_with_a_nul_is_asked_again(kit: Any) -> None:
+    number = (await kit.submit())["number"]
+    issued = await kit.issue_first_quote(number)
+    refused = await kit.decide(issued["decision_url"], "accept", name="Claire\x00Martin")
+    assert refused.status_code == 422 and "(NUL)" in refused.text
+    assert 'value="ClaireMartin"' in refused.text
     assert await kit.status(number) == "quoted"
 
 

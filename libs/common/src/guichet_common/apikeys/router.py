@@ -14,6 +14,7 @@ from guichet_common.auth import Principal, require_roles
 from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, SessionDep, etag_for
 from guichet_common.identity import Role
 from guichet_common.tables import PlumbingTables
+from guichet_common.text import Text
 
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
@@ -46,7 +47,7 @@ def api_keys_router(service_name: str, tables: PlumbingTables) -> APIRouter:
 
     @router.get("/{key_id}", response_model=ApiKeyRead)
     async def get_api_key(
-        key_id: str, response: Response, session: SessionDep, _admin: Admin
+        key_id: Text, response: Response, session: SessionDep, _admin: Admin
     ) -> ApiKeyRead:
         key = await service.get(session, tables, key_id)
         response.headers["ETag"] = etag_for(key.version)
@@ -56,7 +57,7 @@ def api_keys_router(service_name: str, tables: PlumbingTables) -> APIRouter:
         "/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=PRECONDITION_RESPONSES
     )
     async def revoke_api_key(
-        key_id: str, session: SessionDep, _admin: Admin, if_match: IfMatch = None
+        key_id: Text, session: SessionDep, _admin: Admin, if_match: IfMatch = None
     ) -> Response:
         """Revoked at once, for good. Needs the ETag read with `If-Match`."""
         await service.revoke(session, tables, key_id, if_match)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from guichet_common.text import Text
+
 SCOPE_PATTERN = r"^[a-z][a-z0-9_]*:(read|write|agent)$"
 SITE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
 
@@ -14,7 +16,7 @@ SITE_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, description="Who uses it, e.g. 'GLPI sync'")
+    name: Text = Field(min_length=1, max_length=200, description="Who uses it, e.g. 'GLPI sync'")
     scopes: list[Annotated[str, Field(pattern=SCOPE_PATTERN, max_length=100)]] = Field(
         min_length=1,
         max_length=3,

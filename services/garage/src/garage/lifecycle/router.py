@@ -19,6 +19,7 @@ from garage.requests.schemas import (
 )
 from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, SessionDep, etag_for
 from guichet_common.idempotency import IdempotencyKey, begin_idempotent
+from guichet_common.text import Text
 
 router = APIRouter(tags=["requests"])
 
@@ -61,7 +62,7 @@ async def submit_request(
     responses={404: PROBLEM, 409: PROBLEM, **PRECONDITION_RESPONSES},
 )
 async def transition_request(
-    number: str,
+    number: Text,
     command: TransitionRequest,
     response: Response,
     session: SessionDep,

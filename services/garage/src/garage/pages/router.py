@@ -34,6 +34,7 @@ from garage.requests.schemas import (
 )
 from garage.settings import GarageSettings
 from guichet_common.http import NotFound, SessionDep
+from guichet_common.text import NUL
 
 router = APIRouter()
 
@@ -67,6 +68,7 @@ _MESSAGES = {
     "less_than_equal": "Valeur trop grande.",
     "enum": "Choisissez une valeur de la liste.",
     "bool_parsing": "Valeur invalide.",
+    "nul_character": "Ce texte contient un caractère invisible non autorisé (NUL).",
 }
 
 
@@ -235,20 +237,20 @@ async def decide_quote(
     form = await request.form()
     name = str(form.get("name", "")).strip()[:200]
     decision = form.get("decision")
-    if (
-        decision not in {"accept", "refuse"}
-        or len(name) < 2
-        or (decision == "accept" and form.get("agreement") != "yes")
+    error = None
+    if len(name) < 2:
+        error = "Indiquez vos nom et prénom."
+    elif NUL in name:
+        error = _MESSAGES["nul_character"]
+    elif decision not in {"accept", "refuse"} or (
+        decision == "accept" and form.get("agreement") != "yes"
     ):
+        error = "Cochez « Bon pour accord » pour accepter le devis."
+    if error is not None:
         view = await _link(session, settings, token)
         if not view.open:
             return _quote_page(view, settings, 410)
-        error = (
-            "Indiquez vos nom et prénom."
-            if len(name) < 2
-            else "Cochez « Bon pour accord » pour accepter le devis."
-        )
-        return _quote_page(view, settings, 422, error=error, name=name)
+        return _quote_page(view, settings, 422, error=error, name=name.replace(NUL, ""))
     try:
         view = await quotes.decide(
             session, settings, token, accept=decision == "accept", name=name, ip=client_ip(request)

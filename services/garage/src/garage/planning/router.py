@@ -12,6 +12,7 @@ from garage.planning import service
 from garage.planning.schemas import CalendarLink, SessionIn, SessionOut
 from guichet_common.events import utcnow
 from guichet_common.http import SessionDep
+from guichet_common.text import Text
 
 router = APIRouter(tags=["planning"])
 
@@ -50,7 +51,7 @@ async def calendar_link(settings: SettingsDep, teacher: Teacher) -> CalendarLink
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}, 401: PROBLEM},
 )
-async def calendar_feed(token: str, session: SessionDep, settings: SettingsDep) -> Response:
+async def calendar_feed(token: Text, session: SessionDep, settings: SettingsDep) -> Response:
     """A teacher's sessions and the cars booked in them; the token stands for the login."""
     body = await service.calendar(session, settings, token)
     return Response(body, media_type="text/calendar; charset=utf-8")

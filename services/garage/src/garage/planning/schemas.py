@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from garage.planning.models import WorkshopSession
+from guichet_common.text import Text
 
 
 class SessionIn(BaseModel):
@@ -16,8 +17,8 @@ class SessionIn(BaseModel):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     bays: int = Field(ge=1, le=20)
-    teacher: str = Field(min_length=1, max_length=100)
-    student_group: str = Field(min_length=1, max_length=60)
+    teacher: Text = Field(min_length=1, max_length=100)
+    student_group: Text = Field(min_length=1, max_length=60)
 
     @model_validator(mode="after")
     def _order(self) -> SessionIn:

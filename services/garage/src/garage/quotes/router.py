@@ -12,6 +12,7 @@ from garage.deps import SettingsDep, TeacherReads, TeacherWrites
 from garage.quotes import service
 from garage.quotes.schemas import IssuedQuote, QuoteOut, QuoteUpdate
 from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, NotFound, SessionDep, etag_for
+from guichet_common.text import Text
 
 router = APIRouter(tags=["quotes"])
 
@@ -26,7 +27,7 @@ class NewQuoteVersion(BaseModel):
 
 
 @router.get("/requests/{number}/quotes", response_model=list[QuoteOut])
-async def list_quotes(number: str, session: SessionDep, _teacher: TeacherReads) -> list[QuoteOut]:
+async def list_quotes(number: Text, session: SessionDep, _teacher: TeacherReads) -> list[QuoteOut]:
     request, quotes = await service.quotes_of(session, number)
     return [QuoteOut.of(quote, request.number) for quote in quotes]
 
@@ -38,7 +39,7 @@ async def list_quotes(number: str, session: SessionDep, _teacher: TeacherReads) 
     responses={404: PROBLEM, 409: PROBLEM},
 )
 async def create_quote_version(
-    number: str,
+    number: Text,
     data: NewQuoteVersion,
     response: Response,
     session: SessionDep,
@@ -114,7 +115,7 @@ async def quote_pdf(quote_id: UUID, session: SessionDep, _teacher: TeacherReads)
 
 @router.get("/requests/{number}/repair-note.pdf", response_class=Response, responses=PDF)
 async def repair_note_pdf(
-    number: str, session: SessionDep, settings: SettingsDep, _teacher: TeacherReads
+    number: Text, session: SessionDep, settings: SettingsDep, _teacher: TeacherReads
 ) -> Response:
     """The final repair note: plate, mileage, work done, parts and their origin, totals."""
     pdf = await service.repair_note_pdf(session, settings, number)

@@ -10,13 +10,14 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from garage.quotes.models import PartsOrigin, Quote, QuoteStatus
+from guichet_common.text import Text
 
 
 class QuoteLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: Literal["labour", "part", "fee"]
-    label: str = Field(min_length=1, max_length=200)
+    label: Text = Field(min_length=1, max_length=200)
     quantity: Decimal = Field(gt=0, le=1000, decimal_places=2)
     unit_price: Decimal | None = Field(default=None, ge=0, le=100_000, decimal_places=2)
     parts_origin: PartsOrigin | None = None

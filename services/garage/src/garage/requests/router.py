@@ -13,6 +13,7 @@ from garage.requests.models import RequestStatus
 from garage.requests.schemas import Assignment, RequestDetail, RequestStats, RequestSummary
 from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, SessionDep, etag_for
 from guichet_common.pagination import Page, PageParams
+from guichet_common.text import Text
 
 router = APIRouter(tags=["requests"])
 
@@ -34,7 +35,7 @@ async def list_requests(
 
 @router.get("/requests/{number}", response_model=RequestDetail, responses={404: PROBLEM})
 async def get_request(
-    number: str,
+    number: Text,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
@@ -51,7 +52,7 @@ async def get_request(
     responses={404: PROBLEM, **PRECONDITION_RESPONSES},
 )
 async def assign_request(
-    number: str,
+    number: Text,
     data: Assignment,
     response: Response,
     session: SessionDep,

@@ -16,6 +16,7 @@ from garage.requests.models import (
     ServiceType,
     Urgency,
 )
+from guichet_common.text import Text
 
 STATUS_LABELS: dict[RequestStatus, str] = {
     # The sheet's four statuses label the finer states.
@@ -79,17 +80,17 @@ class RequestSubmission(BaseModel):
         json_schema_extra={"examples": [SUBMISSION_EXAMPLE]},
     )
 
-    last_name: str = Field(min_length=1, max_length=100)
-    first_name: str = Field(min_length=1, max_length=100)
-    email: str = Field(max_length=254, json_schema_extra={"format": "email"})
-    phone: str = Field(min_length=1, max_length=30)
-    plate: str = Field(min_length=1, max_length=20)
-    make: str = Field(min_length=1, max_length=60)
-    model: str = Field(min_length=1, max_length=60)
-    vin: str | None = Field(default=None, max_length=25)
+    last_name: Text = Field(min_length=1, max_length=100)
+    first_name: Text = Field(min_length=1, max_length=100)
+    email: Text = Field(max_length=254, json_schema_extra={"format": "email"})
+    phone: Text = Field(min_length=1, max_length=30)
+    plate: Text = Field(min_length=1, max_length=20)
+    make: Text = Field(min_length=1, max_length=60)
+    model: Text = Field(min_length=1, max_length=60)
+    vin: Text | None = Field(default=None, max_length=25)
     mileage_km: int = Field(ge=0, le=2_000_000)
     service_type: ServiceType
-    description: str = Field(min_length=1, max_length=4000)
+    description: Text = Field(min_length=1, max_length=4000)
     urgency: Urgency = Urgency.MEDIUM
     consent: bool
 
@@ -224,8 +225,8 @@ class RequestDetail(RequestSummary):
 class Assignment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    teachers: list[str] = Field(max_length=5)
-    student_group: str | None = Field(default=None, max_length=60)
+    teachers: list[Text] = Field(max_length=5)
+    student_group: Text | None = Field(default=None, max_length=60)
 
 
 Action = Literal["triage", "schedule", "start", "finish", "hand_back", "archive", "cancel"]
@@ -236,8 +237,8 @@ class TransitionRequest(BaseModel):
 
     action: Action
     session_ids: list[UUID] = Field(default_factory=list, max_length=20)  # schedule
-    work_done: str | None = Field(default=None, max_length=8000)  # finish
-    note: str | None = Field(default=None, max_length=2000)
+    work_done: Text | None = Field(default=None, max_length=8000)  # finish
+    note: Text | None = Field(default=None, max_length=2000)
 
 
 class RequestStats(BaseModel):

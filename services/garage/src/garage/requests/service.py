@@ -3,6 +3,7 @@ statistics. Other domains (quotes, planning, the lifecycle) move a request throu
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +52,10 @@ TRANSITIONS: dict[str, tuple[frozenset[S], S]] = {
     ),
 }
 
+# A tracking token is 24 random bytes, URL-safe base64: anything else was never issued.
+TRACKING_TOKEN_BYTES = 24
+TRACKING_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")
+
 
 def allowed_actions(status: RequestStatus) -> list[str]:
     return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
@@ -92,7 +97,7 @@ def new_request(settings: GarageSettings, data: RequestSubmission, now: datetime
         status=S.SUBMITTED,
         **data.model_dump(exclude={"consent"}),
         consent_at=now,
-        tracking_token=secrets.token_urlsafe(24),
+        tracking_token=secrets.token_urlsafe(TRACKING_TOKEN_BYTES),
         submitted_at=now,
         quote_due_at=now + timedelta(hours=settings.quote_deadline_hours),
         diagnosis_due_at=now + timedelta(hours=settings.diagnosis_deadline_hours),
@@ -240,7 +245,8 @@ async def list_requests(
 
 
 async def by_tracking_token(session: AsyncSession, token: str) -> GarageRequest:
-    request = await repository.get_by_tracking_token(session, token) if len(token) < 100 else None
+    issued = TRACKING_TOKEN_SHAPE.fullmatch(token) is not None  # else no query: not ours
+    request = await repository.get_by_tracking_token(session, token) if issued else None
     if request is None:
         raise NotFound("unknown tracking link")
     return request

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from guichet_common.events import utcnow
 from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, SessionDep, etag_for
 from guichet_common.pagination import Page, PageParams
+from guichet_common.text import Text
 from notifier.deliveries import service
 from notifier.deliveries.models import DeliveryWithAttempts
 from notifier.deliveries.readers import Reader
@@ -32,7 +33,7 @@ def shown_to(reader: Reader) -> Callable[[DeliveryWithAttempts], DeliveryOut]:
 
 @router.get("", response_model=Page[DeliveryOut])
 async def list_deliveries(
-    subject: Annotated[str, Query(min_length=1, max_length=200, examples=["DEM-2026-0021"])],
+    subject: Annotated[Text, Query(min_length=1, max_length=200, examples=["DEM-2026-0021"])],
     page: PageParams,
     session: SessionDep,
     who: TimelineReads,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from guichet_common.events import utcnow
 from guichet_common.http import SessionDep, etag_for
+from guichet_common.text import Text
 from notifier.deps import SettingsDep, StaffReads, StaffWrites
 from notifier.rules import service
 from notifier.rules.schemas import (
@@ -31,7 +32,7 @@ async def list_templates(_staff: StaffReads) -> list[TemplateInfo]:
 
 @router.post("/{name}/preview", response_model=PreviewOut, responses={404: PROBLEM, 422: PROBLEM})
 async def preview_template(
-    name: str, _staff: StaffReads, body: PreviewRequest | None = None
+    name: Text, _staff: StaffReads, body: PreviewRequest | None = None
 ) -> PreviewOut:
     """Renders the template with `data`, or with the rule's sample payload."""
     rendered = service.preview(name, body.data if body else None)
@@ -45,7 +46,7 @@ async def preview_template(
     responses={404: PROBLEM, 422: PROBLEM},
 )
 async def test_send_template(
-    name: str,
+    name: Text,
     body: TestSendRequest,
     response: Response,
     session: SessionDep,

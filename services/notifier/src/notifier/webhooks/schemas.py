@@ -7,18 +7,20 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
 
+from guichet_common.text import Text
+
 EVENT_TYPE_PATTERN = r"^[a-z0-9_.*?\[\]-]+$"
 
 
 class WebhookCreate(BaseModel):
     url: HttpUrl
-    event_types: list[str] = Field(
+    event_types: list[Text] = Field(
         min_length=1,
         max_length=50,
         description="Shell-style patterns: `garage.*` (every garage event), "
         "`garage.quote.accepted.v1`, `*`.",
     )
-    description: str = Field(default="", max_length=1000)
+    description: Text = Field(default="", max_length=1000)
     owner_email: EmailStr | None = Field(
         default=None, description="Told by email when the endpoint is disabled."
     )
@@ -28,8 +30,8 @@ class WebhookUpdate(BaseModel):
     """Only the fields sent change; send If-Match with the ETag you read."""
 
     url: HttpUrl | None = None
-    event_types: list[str] | None = Field(default=None, min_length=1, max_length=50)
-    description: str | None = Field(default=None, max_length=1000)
+    event_types: list[Text] | None = Field(default=None, min_length=1, max_length=50)
+    description: Text | None = Field(default=None, max_length=1000)
     owner_email: EmailStr | None = None
 
 
