@@ -30,4 +30,6 @@ else
     export UV_NATIVE_TLS=1
 fi
 export UV_FROZEN=1
-"${UV[@]}" sync --quiet --all-packages
+# Bytecode compiled once here: every Python process the suite starts (the CLI, `guichet up`,
+# schemathesis) would otherwise compile its imports again (PYTHONDONTWRITEBYTECODE).
+"${UV[@]}" sync --quiet --all-packages --compile-bytecode

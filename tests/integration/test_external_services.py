@@ -22,7 +22,7 @@ from guichet_common.messaging.topology import EVENTS_EXCHANGE
 from guichet_common.testing.plugin import alembic_upgrade
 from ticketing.events import outbox
 
-from .test_guichet_up import Guichet, clean_env, free_port
+from .running import Guichet, clean_env, free_port
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .test_guichet_up import Guichet, cli_token
+from .running import Guichet, cli_token
 
 pytestmark = pytest.mark.integration
 
