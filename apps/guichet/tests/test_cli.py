@@ -11,6 +11,7 @@ from pathlib import Path
 import aio_pika
 import jwt
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet.services import SERVICES
@@ -58,6 +59,7 @@ async def test_migrate_then_outbox_status(test_database_url: str, amqp_url: str)
         return {
             line.split()[0]: int(line.split("pending=")[1].split()[0])
             for line in output.splitlines()
+            if "pending=" in line
         }
 
     async def status() -> dict[str, int]:
@@ -72,13 +74,35 @@ async def test_migrate_then_outbox_status(test_database_url: str, amqp_url: str)
     engine = create_async_engine(test_database_url)
     try:
         async with unit_of_work(make_session_factory(engine)) as session:
-            for n in range(3):
-                await outbox.publish(session, ProbeSentV1(n=n))
+            probes = [await outbox.publish(session, ProbeSentV1(n=n)) for n in range(3)]
+        after = await status()
+        assert after["ticketing"] == before["ticketing"] + 3
+        assert after["garage"] == before["garage"]
+
+        # One the bus refused after every attempt, sent again straight in the database.
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "UPDATE ticketing.outbox SET set_aside_at = now(), attempts = 5, "
+                    "last_error = 'refused by the broker' WHERE id = :id"
+                ),
+                {"id": probes[0].id},
+            )
+        assert (await status())["ticketing"] == before["ticketing"] + 2
+        resent = await asyncio.to_thread(
+            guichet,
+            "outbox",
+            "resend",
+            "ticketing",
+            "--event-id",
+            str(probes[0].id),
+            GUICHET_DATABASE_URL=test_database_url,
+        )
+        assert resent.returncode == 0, resent.stderr
+        assert "ticketing: 1 row(s) back to the relay" in resent.stdout
+        assert (await status())["ticketing"] == before["ticketing"] + 3
     finally:
         await engine.dispose()
-    after = await status()
-    assert after["ticketing"] == before["ticketing"] + 3
-    assert after["garage"] == before["garage"]
 
 
 def test_token_is_signed_with_the_data_dir_secret(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import func, update
 
 from guichet.ops import ServiceOutbox, ops_router
 from guichet_common.auth import JwtVerifier
@@ -174,3 +175,56 @@ async def test_token_dlq_and_outbox_answer_at_once(tmp_path: Path, bus_schema: B
 
 async def _ignore(_envelope: Envelope) -> None:
     return None
+
+
+async def test_rows_set_aside_are_shown_and_resent_over_http(
+    tmp_path: Path, bus_schema: BusSchema
+) -> None:
+    """`guichet outbox status` lists what the bus refused after every attempt, and
+    `guichet outbox resend` puts it back to the relay, through a running Guichet."""
+    [aside, _pending] = await bus_schema.publish_committed(2)
+    outbox = bus_schema.tables.outbox
+    async with bus_schema.engine.begin() as conn:
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id == aside.id)
+            .values(set_aside_at=func.now(), attempts=5, last_error="refused by the broker: Nack")
+        )
+    secret = "ops-cli-secret-ops-cli-secret-ops-cli-secret"
+    app = FastAPI()
+    app.state.jwt_verifier = JwtVerifier(secret=secret, jwks_url=None, issuer="guichet")
+    install_problem_handlers(app)
+    outboxes = {"testsvc": ServiceOutbox(bus_schema.session_factory, bus_schema.tables)}
+    app.include_router(ops_router(InProcessBus, None, [], outboxes))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "jwt_secret").write_text(secret)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "url").write_text(f"http://127.0.0.1:{port}\n")
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    data_dir = ["--data-dir", str(tmp_path)]
+    try:
+
+        async def started() -> bool:
+            return bool(server.started)
+
+        await wait_for(started)
+        status = await asyncio.to_thread(guichet, "outbox", "status", *data_dir)
+        assert status.returncode == 0, status.stderr
+        assert f"{bus_schema.tables.schema} pending=1" in status.stdout
+        assert "set_aside=1" in status.stdout
+        assert f"{aside.id}  testsvc.thing.happened.v1" in status.stdout
+        assert "after 5 attempts: refused by the broker: Nack" in status.stdout
+        unknown = await asyncio.to_thread(guichet, "outbox", "resend", "nosuch", *data_dir)
+        assert unknown.returncode != 0 and "testsvc" in unknown.stderr
+        resent = await asyncio.to_thread(guichet, "outbox", "resend", "testsvc", *data_dir)
+        assert resent.returncode == 0, resent.stderr
+        assert "testsvc: 1 row(s) back to the relay" in resent.stdout
+        status = await asyncio.to_thread(guichet, "outbox", "status", *data_dir)
+        assert "pending=2" in status.stdout and "set_aside=0" in status.stdout
+    finally:
+        server.should_exit = True
+        await serving

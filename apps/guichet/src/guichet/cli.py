@@ -348,12 +348,45 @@ def outbox_status_command(
     for s in statuses:
         typer.echo(
             f"{s['service']:<10} pending={s['pending']} oldest={s['oldest_pending_at'] or '-'} "
-            f"published_1h={s['published_last_hour']} failing={s['failing']}"
+            f"published_1h={s['published_last_hour']} failing={s['failing']} "
+            f"set_aside={s['set_aside']}"
             + (f" last_error={s['last_error']}" if s["last_error"] else "")
         )
+        for row in s["set_aside_rows"]:
+            typer.echo(
+                f"  set aside {row['set_aside_at']}  {row['id']}  {row['routing_key']}  "
+                f"{row['subject'] or '-'}  after {row['attempts']} attempts: {row['last_error']}"
+            )
+    if any(s["set_aside"] for s in statuses):
+        typer.echo("send them again, once the cause is fixed: guichet outbox resend <service>")
+
+
+@outbox_app.command("resend")
+def outbox_resend_command(
+    service: Annotated[str, typer.Argument(help="The service whose rows were set aside")],
+    event_id: Annotated[
+        list[str] | None, typer.Option("--event-id", help="Only this row (repeatable)")
+    ] = None,
+    url: UrlOption = None,
+    token: TokenOption = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Send the outbox rows set aside after the bus refused them again, with fresh attempts:
+    in GUICHET_DATABASE_URL directly, else through the running Guichet."""
+    import asyncio
+
+    database_url = None if url else os.environ.get("GUICHET_DATABASE_URL")
+    if database_url:
+        count = asyncio.run(_resend(database_url, service, event_id))
+    else:
+        params = {"event_id": event_id} if event_id else {}
+        path = f"/api/ops/outbox/{service}/resend"
+        count = _ops_call("POST", path, data_dir, url, token, params)["resent"]
+    typer.echo(f"{service}: {count} row(s) back to the relay")
 
 
 async def _outbox_statuses(database_url: str) -> list[dict[str, Any]]:
+    import json
     from dataclasses import asdict
 
     from guichet.services import SERVICES
@@ -368,13 +401,38 @@ async def _outbox_statuses(database_url: str) -> list[dict[str, Any]]:
         async with unit_of_work(make_session_factory(engine)) as session:
             for entry in SERVICES:
                 tables = define_plumbing_tables(schema_metadata(entry.name))
-                status = asdict(await outbox_status(session, tables))
-                oldest = status["oldest_pending_at"]
-                status["oldest_pending_at"] = oldest.isoformat() if oldest else None
-                statuses.append(status)
+                status = await outbox_status(session, tables)
+                statuses.append(json.loads(json.dumps(asdict(status), default=str)))
     finally:
         await engine.dispose()
     return statuses
+
+
+async def _resend(database_url: str, name: str, event_ids: list[str] | None) -> int:
+    from uuid import UUID
+
+    from guichet.services import service
+    from guichet_common.db import make_engine, make_session_factory, schema_metadata, unit_of_work
+    from guichet_common.outbox import resend_set_aside
+    from guichet_common.settings import asyncpg_url
+    from guichet_common.tables import define_plumbing_tables
+
+    try:
+        service(name)
+    except KeyError as exc:
+        raise fail(str(exc.args[0])) from exc
+    try:
+        ids = [UUID(value) for value in event_ids] if event_ids else None
+    except ValueError as exc:
+        raise fail(f"--event-id: {exc}") from exc
+    engine = make_engine(asyncpg_url(database_url), pool_size=1)
+    try:
+        async with unit_of_work(make_session_factory(engine)) as session:
+            return await resend_set_aside(
+                session, define_plumbing_tables(schema_metadata(name)), ids
+            )
+    finally:
+        await engine.dispose()
 
 
 @app.command()

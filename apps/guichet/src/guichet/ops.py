@@ -4,9 +4,10 @@ services' outboxes (what `guichet dlq` and `guichet outbox status` ask for)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
@@ -19,8 +20,9 @@ from guichet_common.identity import Role
 from guichet_common.messaging.bus import MessageBus
 from guichet_common.messaging.inprocess import InProcessBus
 from guichet_common.messaging.rabbitmq import RabbitBus
-from guichet_common.outbox import outbox_status
+from guichet_common.outbox import outbox_status, resend_set_aside
 from guichet_common.tables import PlumbingTables
+from guichet_common.text import Text
 
 Ops = Annotated[Principal, Depends(require_roles(Role.OPS))]
 
@@ -36,6 +38,15 @@ class Replayed(BaseModel):
     replayed: int
 
 
+class SetAsideOut(BaseModel):
+    id: str
+    routing_key: str
+    subject: str | None
+    attempts: int
+    last_error: str | None
+    set_aside_at: datetime
+
+
 class OutboxStatusOut(BaseModel):
     service: str
     pending: int
@@ -43,6 +54,13 @@ class OutboxStatusOut(BaseModel):
     published_last_hour: int
     failing: int
     last_error: str | None
+    set_aside: int
+    set_aside_rows: list[SetAsideOut]
+
+
+class Resent(BaseModel):
+    service: str
+    resent: int
 
 
 def ops_router(
@@ -94,16 +112,19 @@ def ops_router(
         for outbox in outboxes.values():
             async with unit_of_work(outbox.session_factory) as session:
                 status = await outbox_status(session, outbox.tables)
-            statuses.append(
-                OutboxStatusOut(
-                    service=status.service,
-                    pending=status.pending,
-                    oldest_pending_at=status.oldest_pending_at,
-                    published_last_hour=status.published_last_hour,
-                    failing=status.failing,
-                    last_error=status.last_error,
-                )
-            )
+            statuses.append(OutboxStatusOut.model_validate(asdict(status)))
         return statuses
+
+    @router.post("/outbox/{service}/resend", response_model=Resent)
+    async def resend(
+        service: Text, _ops: Ops, event_id: Annotated[list[UUID] | None, Query()] = None
+    ) -> Resent:
+        """The rows set aside (all, or the `event_id`s given) go to the relay again."""
+        outbox = outboxes.get(service)
+        if outbox is None:
+            raise NotFound(f"no service {service}; the services are {', '.join(outboxes)}")
+        async with unit_of_work(outbox.session_factory) as session:
+            count = await resend_set_aside(session, outbox.tables, event_id)
+        return Resent(service=service, resent=count)
 
     return router

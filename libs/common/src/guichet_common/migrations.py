@@ -116,6 +116,23 @@ PLUMBING_V2 = (
 PLUMBING_V2_DOWN = ('ALTER TABLE "{schema}".api_key DROP COLUMN sites, DROP COLUMN version',)
 
 
+# Frozen: revision 3 of every service's plumbing. An outbox row the bus keeps refusing is
+# retried later (`retry_at`), then set aside (`set_aside_at`) so the rows behind it flow.
+PLUMBING_V3 = (
+    """ALTER TABLE "{schema}".outbox
+        ADD COLUMN retry_at TIMESTAMP WITH TIME ZONE,
+        ADD COLUMN set_aside_at TIMESTAMP WITH TIME ZONE""",
+    'DROP INDEX "{schema}".ix_outbox_unpublished',
+    """CREATE INDEX ix_outbox_unpublished ON "{schema}".outbox (seq)
+        WHERE published_at IS NULL AND set_aside_at IS NULL""",
+)
+PLUMBING_V3_DOWN = (
+    'DROP INDEX "{schema}".ix_outbox_unpublished',
+    'ALTER TABLE "{schema}".outbox DROP COLUMN retry_at, DROP COLUMN set_aside_at',
+    'CREATE INDEX ix_outbox_unpublished ON "{schema}".outbox (seq) WHERE published_at IS NULL',
+)
+
+
 def create_plumbing_tables(connection: Connection, schema: str) -> None:
     """Revision 0001 of every service: outbox, processed_event, idempotency_key, api_key."""
     for statement in PLUMBING_V1:
@@ -135,4 +152,14 @@ def upgrade_plumbing_v2(connection: Connection, schema: str) -> None:
 
 def downgrade_plumbing_v2(connection: Connection, schema: str) -> None:
     for statement in PLUMBING_V2_DOWN:
+        connection.execute(text(statement.format(schema=schema)))
+
+
+def upgrade_plumbing_v3(connection: Connection, schema: str) -> None:
+    for statement in PLUMBING_V3:
+        connection.execute(text(statement.format(schema=schema)))
+
+
+def downgrade_plumbing_v3(connection: Connection, schema: str) -> None:
+    for statement in PLUMBING_V3_DOWN:
         connection.execute(text(statement.format(schema=schema)))

@@ -8,16 +8,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 from prometheus_client import Counter, Gauge
-from sqlalchemy import Text, cast, delete, func, insert, select, update
+from sqlalchemy import Text, bindparam, cast, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from guichet_common.db import libpq_dsn
 from guichet_common.events import Envelope, Event, build_envelope, utcnow
 from guichet_common.logging import get_logger
 from guichet_common.messaging.bus import MessageBus, OutgoingMessage
+from guichet_common.settings import DEFAULT_MAX_ENVELOPE_BYTES, DEFAULT_REFUSAL_DELAYS
 from guichet_common.tables import PlumbingTables
 
 log = get_logger(__name__)
@@ -29,6 +31,14 @@ OUTBOX_PUBLISH_FAILURES = Counter(
     "guichet_outbox_publish_failures_total", "Relay batches the bus refused", ["schema"]
 )
 OUTBOX_PENDING = Gauge("guichet_outbox_pending", "Outbox rows not yet published", ["schema"])
+OUTBOX_SET_ASIDE = Counter(
+    "guichet_outbox_set_aside_total", "Outbox rows set aside after the bus refused them", ["schema"]
+)
+
+
+class EnvelopeTooLarge(ValueError):
+    """An event bigger than the bus takes: refused in the producer's transaction, so the
+    change that raised it does not commit without its event."""
 
 
 class Outbox:
@@ -38,9 +48,16 @@ class Outbox:
     change committed. A trigger NOTIFYs the relay, transactionally: only after the commit.
     """
 
-    def __init__(self, service: str, tables: PlumbingTables) -> None:
+    def __init__(
+        self,
+        service: str,
+        tables: PlumbingTables,
+        max_envelope_bytes: int = DEFAULT_MAX_ENVELOPE_BYTES,
+    ) -> None:
         self.service = service
         self.tables = tables
+        # The app and the worker set it from `outbox_max_envelope_bytes` when they start.
+        self.max_envelope_bytes = max_envelope_bytes
 
     async def publish(
         self,
@@ -69,6 +86,13 @@ class Outbox:
         return envelopes
 
     async def _insert(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        for envelope in envelopes:
+            size = len(envelope.model_dump_json(exclude_none=True).encode())
+            if size > self.max_envelope_bytes:
+                raise EnvelopeTooLarge(
+                    f"{envelope.type} is {size} bytes; the bus takes at most "
+                    f"{self.max_envelope_bytes} (outbox_max_envelope_bytes)"
+                )
         await session.execute(
             insert(self.tables.outbox),
             [
@@ -98,13 +122,30 @@ async def republish_since(session: AsyncSession, tables: PlumbingTables, since: 
 
 
 @dataclass
+class SetAside:
+    """A row the bus refused after every attempt: kept, and sent again by `resend`."""
+
+    id: str
+    routing_key: str
+    subject: str | None
+    attempts: int
+    last_error: str | None
+    set_aside_at: datetime
+
+
+@dataclass
 class OutboxStatus:
     service: str  # the schema's name
     pending: int
     oldest_pending_at: datetime | None
     published_last_hour: int
-    failing: int
+    failing: int  # pending rows the bus refused at least once, or that an outage held
     last_error: str | None
+    set_aside: int
+    set_aside_rows: list[SetAside]  # the most recent, at most SET_ASIDE_SHOWN
+
+
+SET_ASIDE_SHOWN = 20
 
 
 async def outbox_status(session: AsyncSession, tables: PlumbingTables) -> OutboxStatus:
@@ -114,8 +155,8 @@ async def outbox_status(session: AsyncSession, tables: PlumbingTables) -> Outbox
             select(
                 func.count(),
                 func.min(outbox.c.created_at),
-                func.count().filter(outbox.c.attempts > 0),
-            ).where(outbox.c.published_at.is_(None))
+                func.count().filter(outbox.c.last_error.is_not(None)),
+            ).where(outbox.c.published_at.is_(None), outbox.c.set_aside_at.is_(None))
         )
     ).one()
     recent = await session.scalar(
@@ -123,10 +164,32 @@ async def outbox_status(session: AsyncSession, tables: PlumbingTables) -> Outbox
     )
     last_error = await session.scalar(
         select(outbox.c.last_error)
-        .where(outbox.c.published_at.is_(None), outbox.c.last_error.is_not(None))
+        .where(
+            outbox.c.published_at.is_(None),
+            outbox.c.set_aside_at.is_(None),
+            outbox.c.last_error.is_not(None),
+        )
         .order_by(outbox.c.seq.desc())
         .limit(1)
     )
+    set_aside_count = await session.scalar(
+        select(func.count()).where(outbox.c.set_aside_at.is_not(None))
+    )
+    set_aside_rows = (
+        await session.execute(
+            select(
+                outbox.c.id,
+                outbox.c.routing_key,
+                outbox.c.subject,
+                outbox.c.attempts,
+                outbox.c.last_error,
+                outbox.c.set_aside_at,
+            )
+            .where(outbox.c.set_aside_at.is_not(None))
+            .order_by(outbox.c.set_aside_at.desc())
+            .limit(SET_ASIDE_SHOWN)
+        )
+    ).all()
     return OutboxStatus(
         service=tables.schema,
         pending=pending_row[0],
@@ -134,7 +197,32 @@ async def outbox_status(session: AsyncSession, tables: PlumbingTables) -> Outbox
         published_last_hour=recent or 0,
         failing=pending_row[2],
         last_error=last_error,
+        set_aside=set_aside_count or 0,
+        set_aside_rows=[
+            SetAside(str(r.id), r.routing_key, r.subject, r.attempts, r.last_error, r.set_aside_at)
+            for r in set_aside_rows
+        ],
     )
+
+
+async def resend_set_aside(
+    session: AsyncSession, tables: PlumbingTables, ids: Sequence[UUID] | None = None
+) -> int:
+    """Rows set aside (all, or those of `ids`) go back to the relay with fresh attempts,
+    once what made the bus refuse them is fixed. Wakes the relay at commit."""
+    outbox = tables.outbox
+    statement = update(outbox).where(outbox.c.set_aside_at.is_not(None))
+    if ids is not None:
+        statement = statement.where(outbox.c.id.in_(ids))
+    result = await session.execute(
+        statement.values(set_aside_at=None, retry_at=None, attempts=0, last_error=None).returning(
+            outbox.c.id
+        )
+    )
+    count = len(result.all())
+    if count:
+        await session.execute(select(func.pg_notify(tables.notify_channel, "")))
+    return count
 
 
 class OutboxRelay:
@@ -144,6 +232,11 @@ class OutboxRelay:
     Rows are claimed with FOR UPDATE SKIP LOCKED, so several relays can share one outbox
     without publishing a row twice. A crash after publishing but before marking means the
     batch goes out again: consumers deduplicate by event id (the inbox).
+
+    The bus answers for each message. One it refuses goes back, to be tried after each of
+    `refusal_delays`, then set aside with its reason; the rest of the batch is published,
+    and the rows behind it flow. An unreachable bus refuses nothing: the whole batch stays
+    pending and no attempt is counted.
     """
 
     def __init__(
@@ -156,11 +249,13 @@ class OutboxRelay:
         sweep_seconds: float = 5.0,
         retention: timedelta = timedelta(days=7),
         cleanup_every: timedelta = timedelta(minutes=10),
+        refusal_delays: Sequence[float] = DEFAULT_REFUSAL_DELAYS,
     ) -> None:
         self.engine = engine
         self.tables = tables
         self.bus = bus
         self.batch_size = batch_size
+        self.refusal_delays = tuple(refusal_delays)
         self.sweep_seconds = sweep_seconds
         self.retention = retention
         self.cleanup_every = cleanup_every
@@ -213,13 +308,17 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
 
     async def relay_batch(self) -> int:
-        """Claim and mark a batch in one statement, publish it, then commit. The mark only
-        becomes visible with the commit, after every confirm: a failed publish rolls it
-        back, and the rows stay pending."""
+        """Claim and mark a batch in one statement, publish it, put back what the bus
+        refused, then commit. The marks only become visible with the commit, after every
+        answer: a bus that cannot be reached rolls them back, and the rows stay pending."""
         outbox = self.tables.outbox
         pending = (
             select(outbox.c.id)
-            .where(outbox.c.published_at.is_(None))
+            .where(
+                outbox.c.published_at.is_(None),
+                outbox.c.set_aside_at.is_(None),
+                or_(outbox.c.retry_at.is_(None), outbox.c.retry_at <= func.now()),
+            )
             .order_by(outbox.c.seq)
             .limit(self.batch_size)
             .with_for_update(skip_locked=True)
@@ -237,6 +336,7 @@ class OutboxRelay:
                         outbox.c.id,
                         outbox.c.seq,
                         outbox.c.routing_key,
+                        outbox.c.attempts,
                         cast(outbox.c.envelope, Text).label("body"),
                         outbox.c.envelope["correlationid"].astext.label("correlation_id"),
                         outbox.c.envelope["source"].astext.label("source"),
@@ -244,18 +344,65 @@ class OutboxRelay:
                     )
                 )
             ).all()
+            refused: list[tuple[Any, str]] = []
             if rows:
                 rows = sorted(rows, key=lambda row: row.seq)  # RETURNING has no order
-                await self.bus.publish_batch([_outgoing(row) for row in rows])
+                refusals = await self.bus.publish_batch([_outgoing(row) for row in rows])
+                refused = [(row, why) for row, why in zip(rows, refusals, strict=True) if why]
+                if refused:
+                    await self._put_back(conn, refused)
             await transaction.commit()
         except BaseException as exc:
             await self._drop_connection()
             if rows:
-                await self._record_failure([row.id for row in rows], repr(exc))
+                await self._record_outage([row.id for row in rows], repr(exc))
             raise
         if rows:
-            OUTBOX_PUBLISHED.labels(self.tables.schema).inc(len(rows))
+            OUTBOX_PUBLISHED.labels(self.tables.schema).inc(len(rows) - len(refused))
         return len(rows)
+
+    async def _put_back(self, conn: AsyncConnection, refused: list[tuple[Any, str]]) -> None:
+        """Refused rows are unmarked in the batch's transaction: each waits its next delay,
+        or, refused once more than there are delays, is set aside."""
+        outbox = self.tables.outbox
+        now = utcnow()
+        changes = []
+        for row, why in refused:
+            attempts = row.attempts + 1
+            exhausted = attempts > len(self.refusal_delays)
+            delay = 0.0 if exhausted else self.refusal_delays[attempts - 1]
+            changes.append(
+                {
+                    "row_id": row.id,
+                    "new_attempts": attempts,
+                    "error": why[:2000],
+                    "retry": None if exhausted else now + timedelta(seconds=delay),
+                    "aside": now if exhausted else None,
+                }
+            )
+            log.warning(
+                "the bus refused an outbox row",
+                schema=self.tables.schema,
+                event_id=str(row.id),
+                routing_key=row.routing_key,
+                attempts=attempts,
+                reason=why,
+                set_aside=exhausted,
+            )
+            if exhausted:
+                OUTBOX_SET_ASIDE.labels(self.tables.schema).inc()
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id == bindparam("row_id"))
+            .values(
+                published_at=None,
+                attempts=bindparam("new_attempts"),
+                last_error=bindparam("error"),
+                retry_at=bindparam("retry"),
+                set_aside_at=bindparam("aside"),
+            ),
+            changes,
+        )
 
     async def _connection(self) -> AsyncConnection:
         """The relay keeps one connection: no pool checkout or ping per batch."""
@@ -280,14 +427,14 @@ class OutboxRelay:
                 await self._drop_connection()
         return total
 
-    async def _record_failure(self, ids: list[Any], error: str) -> None:
+    async def _record_outage(self, ids: list[Any], error: str) -> None:
+        """Why the rows wait, for `guichet outbox status`; no attempt is counted: an
+        unreachable bus or database says nothing against the messages."""
         outbox = self.tables.outbox
         with contextlib.suppress(Exception):
             async with self.engine.begin() as conn:
                 await conn.execute(
-                    update(outbox)
-                    .where(outbox.c.id.in_(ids))
-                    .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
+                    update(outbox).where(outbox.c.id.in_(ids)).values(last_error=error[:2000])
                 )
 
     async def _cleanup_if_due(self) -> None:

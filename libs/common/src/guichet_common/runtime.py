@@ -195,6 +195,7 @@ def create_service_app(
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.jwt_verifier = JwtVerifier.from_settings(settings)
+    definition.outbox.max_envelope_bytes = settings.outbox_max_envelope_bytes
     app.state.definition = definition
     install_problem_handlers(app)
     install_docs(app, definition.api_prefix)
@@ -248,7 +249,9 @@ class ServiceWorker(Generic[S, R]):
             bus,
             sweep_seconds=settings.outbox_sweep_seconds,
             retention=timedelta(days=settings.outbox_retention_days),
+            refusal_delays=settings.outbox_refusal_delays,
         )
+        definition.outbox.max_envelope_bytes = settings.outbox_max_envelope_bytes
         self._timer_tasks: list[asyncio.Task[None]] = []
         self._state = AsyncExitStack()
 

@@ -15,6 +15,10 @@ from pydantic_settings import (
 )
 
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (1.0, 10.0, 60.0, 600.0)
+# Events carry ids, labels and links, not documents: far below any broker's limit.
+DEFAULT_MAX_ENVELOPE_BYTES = 256 * 1024
+# An outbox row the bus refused waits each of these in turn; refused once more, set aside.
+DEFAULT_REFUSAL_DELAYS: tuple[float, ...] = (5.0, 30.0, 120.0, 600.0)
 
 
 def asyncpg_url(url: str) -> str:
@@ -56,6 +60,9 @@ class CommonSettings(BaseSettings):
     prefetch: int = 32
     outbox_retention_days: int = 7
     outbox_sweep_seconds: float = 5.0
+    # An event over this is refused when written, in the producer's transaction.
+    outbox_max_envelope_bytes: int = DEFAULT_MAX_ENVELOPE_BYTES
+    outbox_refusal_delays: tuple[float, ...] = DEFAULT_REFUSAL_DELAYS
     worker_health_port: int = 8001
 
     @field_validator("database_url")

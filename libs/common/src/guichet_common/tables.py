@@ -50,12 +50,16 @@ def define_plumbing_tables(metadata: MetaData) -> PlumbingTables:
         Column("envelope", JSONB, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("published_at", DateTime(timezone=True)),
+        # How many times the bus refused this message (an outage refuses nothing), why it
+        # last failed, when to try again, and when it was set aside after its attempts.
         Column("attempts", Integer, nullable=False, server_default=text("0")),
         Column("last_error", Text),
+        Column("retry_at", DateTime(timezone=True)),
+        Column("set_aside_at", DateTime(timezone=True)),
         Index(
             "ix_outbox_unpublished",
             "seq",
-            postgresql_where=text("published_at IS NULL"),
+            postgresql_where=text("published_at IS NULL AND set_aside_at IS NULL"),
         ),
         Index("ix_outbox_published_at", "published_at"),
     )

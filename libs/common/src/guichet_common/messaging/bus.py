@@ -49,9 +49,15 @@ class RetryPolicy:
     outage_limit: int = 60
 
 
+# What the bus said of one message: None, it holds it; else why it refused that message
+# (and may refuse it again: too big, a full queue that rejects publishes).
+Refusal = str | None
+
+
 class MessageBus(Protocol):
-    async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> None:
-        """Publish every message or raise: success means the bus holds them all."""
+    async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> list[Refusal]:
+        """Publish every message: one answer per message, in order. Raises when the bus
+        cannot be reached, which says nothing about any message."""
 
     async def consume(self, spec: QueueSpec, handler: EnvelopeHandler, policy: RetryPolicy) -> None:
         """Declare the queue with its bindings and start handling messages."""

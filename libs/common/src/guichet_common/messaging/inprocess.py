@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from guichet_common.messaging.bus import EnvelopeHandler, OutgoingMessage, QueueSpec, RetryPolicy
+from guichet_common.messaging.bus import (
+    EnvelopeHandler,
+    OutgoingMessage,
+    QueueSpec,
+    Refusal,
+    RetryPolicy,
+)
 from guichet_common.messaging.dispatch import (
     MESSAGES_HANDLED,
     Attempts,
@@ -82,7 +88,7 @@ class InProcessBus:
         self.parked: dict[str, list[ParkedMessage]] = defaultdict(list)
         self._closed = False
 
-    async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> None:
+    async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> list[Refusal]:
         if self._closed:
             raise RuntimeError("bus closed")
         for m in messages:
@@ -93,6 +99,7 @@ class InProcessBus:
                     routed = True
             if not routed:
                 self.unrouted.append(m.body)
+        return [None] * len(messages)  # unbounded queues refuse nothing
 
     async def consume(self, spec: QueueSpec, handler: EnvelopeHandler, policy: RetryPolicy) -> None:
         queue: asyncio.Queue[tuple[bytes, Attempts]] = asyncio.Queue()

@@ -16,11 +16,18 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustConnection,
 )
+from aio_pika.exceptions import DeliveryError
 from pydantic import ValidationError
 
 from guichet_common.events import Envelope
 from guichet_common.logging import get_logger
-from guichet_common.messaging.bus import EnvelopeHandler, OutgoingMessage, QueueSpec, RetryPolicy
+from guichet_common.messaging.bus import (
+    EnvelopeHandler,
+    OutgoingMessage,
+    QueueSpec,
+    Refusal,
+    RetryPolicy,
+)
 from guichet_common.messaging.dispatch import (
     MESSAGES_HANDLED,
     Ack,
@@ -80,17 +87,27 @@ class RabbitBus:
             raise RuntimeError("RabbitBus.connect() first")
         return self._connection
 
-    async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> None:
+    async def publish_batch(self, messages: Sequence[OutgoingMessage]) -> list[Refusal]:
         await self.connect()
         assert self._exchange is not None
         exchange = self._exchange
         # Bounded: while the broker is away a robust channel may wait rather than fail.
-        await asyncio.wait_for(
+        confirms = await asyncio.wait_for(
             asyncio.gather(
-                *(exchange.publish(_amqp_message(m), routing_key=m.routing_key) for m in messages)
+                *(exchange.publish(_amqp_message(m), routing_key=m.routing_key) for m in messages),
+                return_exceptions=True,
             ),
             self.publish_timeout,
         )
+        refusals: list[Refusal] = []
+        for confirm in confirms:
+            if isinstance(confirm, DeliveryError):  # a nack: the broker refused this one
+                refusals.append(f"refused by the broker: {confirm}")
+            elif isinstance(confirm, BaseException):
+                raise confirm  # the channel or connection failed: nothing is known
+            else:
+                refusals.append(None)
+        return refusals
 
     async def consume(self, spec: QueueSpec, handler: EnvelopeHandler, policy: RetryPolicy) -> None:
         await self.connect()
