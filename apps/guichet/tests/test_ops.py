@@ -7,6 +7,8 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import uvicorn
@@ -131,25 +133,25 @@ def imports_of(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     return result, modules
 
 
-async def test_token_dlq_and_outbox_answer_at_once(tmp_path: Path, bus_schema: BusSchema) -> None:
-    """They import no service, no web framework and no database toolkit (what made every
-    call take seconds), and find the running Guichet through the URL `guichet up` writes
-    in the data directory."""
-    bus = InProcessBus()
-    await bus.consume(QueueSpec("notifier.events", ("testsvc.#",), 1), _ignore, RetryPolicy(()))
+@asynccontextmanager
+async def ops_server(
+    data_dir: Path, bus: InProcessBus, queues: list[str], bus_schema: BusSchema
+) -> AsyncIterator[None]:
+    """The ops API over HTTP, found by the CLI as `guichet up` leaves it: its URL in
+    `<data dir>/run/url`, its JWT secret in `<data dir>/secrets/`."""
     secret = "ops-cli-secret-ops-cli-secret-ops-cli-secret"
     app = FastAPI()
     app.state.jwt_verifier = JwtVerifier(secret=secret, jwks_url=None, issuer="guichet")
     install_problem_handlers(app)
     outboxes = {"testsvc": ServiceOutbox(bus_schema.session_factory, bus_schema.tables)}
-    app.include_router(ops_router(lambda: bus, None, ["notifier.events"], outboxes))
+    app.include_router(ops_router(lambda: bus, None, queues, outboxes))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    (tmp_path / "secrets").mkdir()
-    (tmp_path / "secrets" / "jwt_secret").write_text(secret)
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "url").write_text(f"http://127.0.0.1:{port}\n")
+    (data_dir / "secrets").mkdir()
+    (data_dir / "secrets" / "jwt_secret").write_text(secret)
+    (data_dir / "run").mkdir()
+    (data_dir / "run" / "url").write_text(f"http://127.0.0.1:{port}\n")
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
     try:
@@ -158,6 +160,19 @@ async def test_token_dlq_and_outbox_answer_at_once(tmp_path: Path, bus_schema: B
             return bool(server.started)
 
         await wait_for(started)
+        yield
+    finally:
+        server.should_exit = True
+        await serving
+
+
+async def test_token_dlq_and_outbox_answer_at_once(tmp_path: Path, bus_schema: BusSchema) -> None:
+    """They import no service, no web framework and no database toolkit (what made every
+    call take seconds), and find the running Guichet through the URL `guichet up` writes
+    in the data directory."""
+    bus = InProcessBus()
+    await bus.consume(QueueSpec("notifier.events", ("testsvc.#",), 1), _ignore, RetryPolicy(()))
+    async with ops_server(tmp_path, bus, ["notifier.events"], bus_schema):
         data_dir = ["--data-dir", str(tmp_path)]
         for command, expected in (
             (["token", "--role", "ops", "--sub", "x"], "eyJ"),
@@ -168,9 +183,6 @@ async def test_token_dlq_and_outbox_answer_at_once(tmp_path: Path, bus_schema: B
             assert result.returncode == 0, result.stderr[-2000:]
             assert expected in result.stdout
             assert not modules.intersection(HEAVY), f"{command}: {modules & set(HEAVY)}"
-    finally:
-        server.should_exit = True
-        await serving
 
 
 async def _ignore(_envelope: Envelope) -> None:
@@ -190,28 +202,8 @@ async def test_rows_set_aside_are_shown_and_resent_over_http(
             .where(outbox.c.id == aside.id)
             .values(set_aside_at=func.now(), attempts=5, last_error="refused by the broker: Nack")
         )
-    secret = "ops-cli-secret-ops-cli-secret-ops-cli-secret"
-    app = FastAPI()
-    app.state.jwt_verifier = JwtVerifier(secret=secret, jwks_url=None, issuer="guichet")
-    install_problem_handlers(app)
-    outboxes = {"testsvc": ServiceOutbox(bus_schema.session_factory, bus_schema.tables)}
-    app.include_router(ops_router(InProcessBus, None, [], outboxes))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    (tmp_path / "secrets").mkdir()
-    (tmp_path / "secrets" / "jwt_secret").write_text(secret)
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "url").write_text(f"http://127.0.0.1:{port}\n")
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
     data_dir = ["--data-dir", str(tmp_path)]
-    try:
-
-        async def started() -> bool:
-            return bool(server.started)
-
-        await wait_for(started)
+    async with ops_server(tmp_path, InProcessBus(), [], bus_schema):
         status = await asyncio.to_thread(guichet, "outbox", "status", *data_dir)
         assert status.returncode == 0, status.stderr
         assert f"{bus_schema.tables.schema} pending=1" in status.stdout
@@ -225,6 +217,3 @@ async def test_rows_set_aside_are_shown_and_resent_over_http(
         assert "testsvc: 1 row(s) back to the relay" in resent.stdout
         status = await asyncio.to_thread(guichet, "outbox", "status", *data_dir)
         assert "pending=2" in status.stdout and "set_aside=0" in status.stdout
-    finally:
-        server.should_exit = True
-        await serving

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,14 +29,6 @@ from guichet_common.testing.bus import BusSchema, ThingHappenedV1, wait_for
 from guichet_common.testing.proxy import TcpProxy
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def rabbit(amqp_url: str) -> AsyncIterator[RabbitBus]:
-    bus = RabbitBus(amqp_url, name="test-consumer")
-    await bus.connect()
-    yield bus
-    await bus.close()
 
 
 def recording(bus: BusSchema, consumer_group: str, patterns: tuple[str, ...] = ()) -> Subscription:

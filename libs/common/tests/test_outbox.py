@@ -41,14 +41,6 @@ class ReportFiledV1(Event):
 
 
 @pytest.fixture
-async def rabbit(amqp_url: str) -> AsyncIterator[RabbitBus]:
-    bus = RabbitBus(amqp_url, name="test-outbox")
-    await bus.connect()
-    yield bus
-    await bus.close()
-
-
-@pytest.fixture
 async def full_queue(amqp_url: str) -> AsyncIterator[str]:
     """A queue bound to parcels that holds nothing and rejects what it cannot hold: the
     broker nacks every parcel, and only parcels."""

@@ -4,8 +4,7 @@ services' outboxes (what `guichet dlq` and `guichet outbox status` ask for)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
@@ -20,7 +19,7 @@ from guichet_common.identity import Role
 from guichet_common.messaging.bus import MessageBus
 from guichet_common.messaging.inprocess import InProcessBus
 from guichet_common.messaging.rabbitmq import RabbitBus
-from guichet_common.outbox import outbox_status, resend_set_aside
+from guichet_common.outbox import OutboxStatus, outbox_status, resend_set_aside
 from guichet_common.tables import PlumbingTables
 from guichet_common.text import Text
 
@@ -36,26 +35,6 @@ class ServiceOutbox:
 class Replayed(BaseModel):
     queue: str
     replayed: int
-
-
-class SetAsideOut(BaseModel):
-    id: str
-    routing_key: str
-    subject: str | None
-    attempts: int
-    last_error: str | None
-    set_aside_at: datetime
-
-
-class OutboxStatusOut(BaseModel):
-    service: str
-    pending: int
-    oldest_pending_at: datetime | None
-    published_last_hour: int
-    failing: int
-    last_error: str | None
-    set_aside: int
-    set_aside_rows: list[SetAsideOut]
 
 
 class Resent(BaseModel):
@@ -106,13 +85,12 @@ def ops_router(
         except UnknownQueue as exc:
             raise NotFound(str(exc)) from exc
 
-    @router.get("/outbox", response_model=list[OutboxStatusOut])
-    async def outbox_statuses(_ops: Ops) -> list[OutboxStatusOut]:
+    @router.get("/outbox", response_model=list[OutboxStatus])
+    async def outbox_statuses(_ops: Ops) -> list[OutboxStatus]:
         statuses = []
         for outbox in outboxes.values():
             async with unit_of_work(outbox.session_factory) as session:
-                status = await outbox_status(session, outbox.tables)
-            statuses.append(OutboxStatusOut.model_validate(asdict(status)))
+                statuses.append(await outbox_status(session, outbox.tables))
         return statuses
 
     @router.post("/outbox/{service}/resend", response_model=Resent)
