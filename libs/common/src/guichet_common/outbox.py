@@ -28,7 +28,9 @@ OUTBOX_PUBLISHED = Counter(
     "guichet_outbox_published_total", "Events relayed from the outbox to the bus", ["schema"]
 )
 OUTBOX_PUBLISH_FAILURES = Counter(
-    "guichet_outbox_publish_failures_total", "Relay batches the bus refused", ["schema"]
+    "guichet_outbox_publish_failures_total",
+    "Relay batches that failed: the bus or the database could not be reached",
+    ["schema"],
 )
 OUTBOX_PENDING = Gauge("guichet_outbox_pending", "Outbox rows not yet published", ["schema"])
 OUTBOX_SET_ASIDE = Counter(
