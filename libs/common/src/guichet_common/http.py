@@ -262,6 +262,8 @@ IfMatch = Annotated[
     ),
 ]
 # What an If-Match write declares besides its success.
+# An error answer in an operation's `responses`: `responses={404: PROBLEM}`.
+PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 PRECONDITION_RESPONSES: dict[int | str, dict[str, Any]] = {
     412: {"content": {PROBLEM_JSON: {}}, "description": "The resource changed since read"},
     428: {"content": {PROBLEM_JSON: {}}, "description": "If-Match is missing"},

@@ -17,13 +17,11 @@ from garage.requests.schemas import (
     SubmittedRequest,
     TransitionRequest,
 )
-from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, SessionDep, etag_for
+from guichet_common.http import PRECONDITION_RESPONSES, PROBLEM, IfMatch, SessionDep, etag_for
 from guichet_common.idempotency import IdempotencyKey, begin_idempotent
 from guichet_common.text import Text
 
 router = APIRouter(tags=["requests"])
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 @router.post(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from fastapi import APIRouter, Response
 
@@ -11,12 +10,10 @@ from garage.deps import SettingsDep, Teacher, TeacherReads, TeacherWrites
 from garage.planning import service
 from garage.planning.schemas import CalendarLink, SessionIn, SessionOut
 from guichet_common.events import utcnow
-from guichet_common.http import SessionDep
+from guichet_common.http import PROBLEM, SessionDep
 from guichet_common.text import Text
 
 router = APIRouter(tags=["planning"])
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 @router.post("/sessions", status_code=201, response_model=SessionOut, responses={422: PROBLEM})

@@ -11,12 +11,18 @@ from pydantic import BaseModel, ConfigDict
 from garage.deps import SettingsDep, TeacherReads, TeacherWrites
 from garage.quotes import service
 from garage.quotes.schemas import IssuedQuote, QuoteOut, QuoteUpdate
-from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, NotFound, SessionDep, etag_for
+from guichet_common.http import (
+    PRECONDITION_RESPONSES,
+    PROBLEM,
+    IfMatch,
+    NotFound,
+    SessionDep,
+    etag_for,
+)
 from guichet_common.text import Text
 
 router = APIRouter(tags=["quotes"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}, 404: PROBLEM}
 
 

@@ -3,21 +3,17 @@ Submissions and transitions belong to the lifecycle (`garage.lifecycle.router`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
 from garage.deps import SettingsDep, TeacherReads, TeacherWrites
 from garage.requests import service
 from garage.requests.models import RequestStatus
 from garage.requests.schemas import Assignment, RequestDetail, RequestStats, RequestSummary
-from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, SessionDep, etag_for
+from guichet_common.http import PRECONDITION_RESPONSES, PROBLEM, IfMatch, SessionDep, etag_for
 from guichet_common.pagination import Page, PageParams
 from guichet_common.text import Text
 
 router = APIRouter(tags=["requests"])
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 @router.get("/requests", response_model=Page[RequestSummary])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
 from guichet_common.events import utcnow
-from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, SessionDep, etag_for
+from guichet_common.http import PRECONDITION_RESPONSES, PROBLEM, IfMatch, SessionDep, etag_for
 from guichet_common.pagination import Page, PageParams
 from guichet_common.text import Text
 from notifier.deliveries import service
@@ -19,8 +19,6 @@ from notifier.deliveries.schemas import DeliveryOut
 from notifier.deps import StaffWrites, TimelineReads
 
 router = APIRouter(prefix="/deliveries", tags=["deliveries"])
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def shown_to(reader: Reader) -> Callable[[DeliveryWithAttempts], DeliveryOut]:

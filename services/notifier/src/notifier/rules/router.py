@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 
 from guichet_common.events import utcnow
-from guichet_common.http import SessionDep, etag_for
+from guichet_common.http import PROBLEM, SessionDep, etag_for
 from guichet_common.text import Text
 from notifier.deps import SettingsDep, StaffReads, StaffWrites
 from notifier.rules import service
@@ -20,8 +18,6 @@ from notifier.rules.schemas import (
 )
 
 router = APIRouter(prefix="/templates", tags=["templates"])
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 @router.get("", response_model=list[TemplateInfo])

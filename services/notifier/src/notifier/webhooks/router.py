@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from guichet_common.events import utcnow
-from guichet_common.http import PRECONDITION_RESPONSES, IfMatch, SessionDep, etag_for
+from guichet_common.http import PRECONDITION_RESPONSES, PROBLEM, IfMatch, SessionDep, etag_for
 from guichet_common.pagination import Page, PageParams
 from notifier.deliveries.schemas import DeliveryOut
 from notifier.deps import Admin, SettingsDep
@@ -25,7 +25,6 @@ from notifier.webhooks.schemas import (
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 # A write to an existing endpoint or delivery: not found, or read before it last changed.
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {404: PROBLEM, **PRECONDITION_RESPONSES}
 
