@@ -61,12 +61,16 @@ def pinned_client(
 ) -> httpx.AsyncClient:
     """Connects only within `connecting_to`, follows no redirect, ignores proxy
     variables (a proxy would do its own resolving)."""
-    transport = httpx.AsyncHTTPTransport()
+    ssl_context = httpx.create_ssl_context(verify=verify)  # the CA bundle read once
+    limits = httpx.Limits(max_connections=max_connections)  # httpx's keep-alive defaults
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits)
     # httpx takes no network backend yet (encode/httpx#3749): its pool is replaced by
     # the same httpcore pool with ours.
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(verify=verify),
-        max_connections=max_connections,
+        ssl_context=ssl_context,
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
         network_backend=PinnedBackend(),
     )
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport)
