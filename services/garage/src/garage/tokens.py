@@ -26,8 +26,8 @@ def sign(value: str, secret: str, purpose: str) -> str:
 def verify(token: str, secret: str, purpose: str) -> str | None:
     """The id inside a token we issued, or None (forged, truncated, another purpose)."""
     token_id, _, signature = token.rpartition(".")
+    if not token_id:
+        return None
     # Compared as bytes: a str with non-ASCII characters is refused by compare_digest.
     expected = _signature(token_id, secret, purpose).encode()
-    if not token_id or not hmac.compare_digest(signature.encode(), expected):
-        return None
-    return token_id
+    return token_id if hmac.compare_digest(signature.encode(), expected) else None

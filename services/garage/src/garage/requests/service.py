@@ -54,7 +54,7 @@ TRANSITIONS: dict[str, tuple[frozenset[S], S]] = {
 
 # A tracking token is 24 random bytes, URL-safe base64: anything else was never issued.
 TRACKING_TOKEN_BYTES = 24
-TRACKING_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")
+TRACKING_TOKEN_SHAPE = re.compile(f"[A-Za-z0-9_-]{{{4 * TRACKING_TOKEN_BYTES // 3}}}")
 
 
 def allowed_actions(status: RequestStatus) -> list[str]:
