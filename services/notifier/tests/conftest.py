@@ -322,6 +322,16 @@ class Api:
         secret = self.settings.jwt_secret.get_secret_value()
         return {"Authorization": f"Bearer {mint_token(secret, subject='t', roles=list(roles))}"}
 
+    async def api_key(self, scope: str) -> dict[str, str]:
+        """The headers of a new API key of the notifier, created by an admin."""
+        created = await self.client.post(
+            "/api/notifier/api-keys",
+            json={"name": f"ERP ({scope})", "scopes": [scope]},
+            headers=self.token("admin"),
+        )
+        assert created.status_code == 201, created.text
+        return {"Authorization": f"Bearer {created.json()['api_key']}"}
+
     async def etag(self, path: str, *roles: str) -> str:
         """The ETag read at `path` (an endpoint or a delivery), for If-Match."""
         response = await self.client.get(path, headers=self.token(*(roles or ("admin",))))

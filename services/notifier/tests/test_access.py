@@ -19,16 +19,6 @@ RETRY = ("POST", f"/api/notifier/deliveries/{UNKNOWN}/retry")  # allowed: 404, n
 WEBHOOKS = ("GET", "/api/notifier/webhooks")
 
 
-async def api_key(api: Api, scope: str) -> dict[str, str]:
-    created = await api.client.post(
-        "/api/notifier/api-keys",
-        json={"name": f"ERP ({scope})", "scopes": [scope]},
-        headers=api.token("admin"),
-    )
-    assert created.status_code == 201, created.text
-    return {"Authorization": f"Bearer {created.json()['api_key']}"}
-
-
 async def status(api: Api, call: tuple[str, str], headers: dict[str, str]) -> int:
     method, url = call
     body = {"to": "prof.meca@lycee.example"} if call == TEST_SEND else None
@@ -50,17 +40,17 @@ async def test_staff_read_and_write_timelines_and_templates(api: Api) -> None:
 
 
 async def test_api_keys_get_what_their_scope_grants_and_never_the_webhooks(api: Api) -> None:
-    reader = await api_key(api, "notifier:read")
+    reader = await api.api_key("notifier:read")
     for call in (TIMELINE, TEMPLATES, PREVIEW):
         assert await status(api, call, reader) == 200, call
     for call in (TEST_SEND, RETRY, WEBHOOKS):
         assert await status(api, call, reader) == 403, call
 
-    writer = await api_key(api, "notifier:write")
+    writer = await api.api_key("notifier:write")
     assert await status(api, TIMELINE, writer) == 200
     assert await status(api, TEST_SEND, writer) == 202
     assert await status(api, RETRY, writer) == 404
     assert await status(api, WEBHOOKS, writer) == 403
 
-    agent = await api_key(api, "notifier:agent")
+    agent = await api.api_key("notifier:agent")
     assert await status(api, TIMELINE, agent) == 403

@@ -103,7 +103,7 @@ async def test_each_reader_sees_the_services_their_roles_cover(
     [hook] = await timeline(TICKETING_SUBJECT, technician)
     assert hook["event_type"] == "ticketing.incident.created.v1"
 
-    for masked_reader in (ops, await _api_key(api, "notifier:read")):
+    for masked_reader in (ops, await api.api_key("notifier:read")):
         seen = await timeline(GARAGE_SUBJECT, masked_reader)
         assert len(seen) == 2 and CLIENT not in str(seen).lower()
         [masked] = [d for d in seen if d["channel"] == "email"]
@@ -120,13 +120,3 @@ async def test_each_reader_sees_the_services_their_roles_cover(
     assert retry.status_code == 404
     assert (await api.client.get(path, headers=teacher)).json()["state"] == "failed"
     assert (await api.client.get(path, headers=ops)).json()["recipient"] == "***@example.org"
-
-
-async def _api_key(api: Api, scope: str) -> dict[str, str]:
-    created = await api.client.post(
-        "/api/notifier/api-keys",
-        json={"name": "tableau", "scopes": [scope]},
-        headers=api.token("admin"),
-    )
-    assert created.status_code == 201, created.text
-    return {"Authorization": f"Bearer {created.json()['api_key']}"}
