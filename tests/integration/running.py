@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,11 @@ from pathlib import Path
 
 import httpx
 
+from guichet.services import SERVICES as ENTRIES
+from guichet_common.testing.server import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("ticketing", "garage", "imaging", "notifier")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+SERVICES = tuple(entry.name for entry in ENTRIES)
 
 
 def clean_env() -> dict[str, str]:

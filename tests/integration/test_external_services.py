@@ -20,9 +20,10 @@ from guichet_common.db import make_session_factory, unit_of_work
 from guichet_common.events import Event
 from guichet_common.messaging.topology import EVENTS_EXCHANGE
 from guichet_common.testing.plugin import alembic_upgrade
+from guichet_common.testing.server import free_port
 from ticketing.events import outbox
 
-from .running import Guichet, clean_env, free_port
+from .running import Guichet, clean_env
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_common.embedded import EmbeddedPostgres
+from guichet_common.testing.server import free_port
 
-from .running import ROOT, SERVICES, Guichet, clean_env, cli_token, free_port
+from .running import ROOT, SERVICES, Guichet, clean_env, cli_token
 
 pytestmark = pytest.mark.integration
 

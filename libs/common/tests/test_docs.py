@@ -4,13 +4,10 @@ service itself, as a browser cut off from everything but this machine shows."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -23,6 +20,7 @@ from guichet_common.runtime import Resources, ServiceDefinition, create_service_
 from guichet_common.settings import CommonSettings
 from guichet_common.tables import define_plumbing_tables
 from guichet_common.testing.browser import chromium
+from guichet_common.testing.server import free_port, serving
 
 pytestmark = pytest.mark.integration
 
@@ -45,20 +43,8 @@ def docs_server() -> Iterator[str]:
     )
     engine = create_async_engine("postgresql+asyncpg://unused@127.0.0.1:9/x")
     app = create_service_app(definition, Resources(engine, make_session_factory(engine)))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        threading.Event().wait(0.05)
-    assert server.started
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(app, free_port()) as base:
+        yield base
 
 
 async def test_the_docs_page_loads_nothing_from_elsewhere(docs_server: str) -> None:

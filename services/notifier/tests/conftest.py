@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from guichet_common.events import Envelope as EventEnvelope
 from guichet_common.events import new_event_id
 from guichet_common.identity import mint_token
 from guichet_common.runtime import Resources
+from guichet_common.testing.server import free_port
 from notifier.deliveries.models import Channel, Delivery, DeliveryAttempt
 from notifier.deps import NotifierState
 from notifier.main import create_app
@@ -50,12 +50,6 @@ STATUS_CHANGED_DATA: dict[str, Any] = {
 @pytest.fixture(scope="session")
 def service_root() -> Path:
     return Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class FakeClock:

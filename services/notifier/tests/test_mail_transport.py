@@ -6,10 +6,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from guichet_common.testing.server import free_port
 from notifier.mail_transport import PermanentFailure, SmtpTransport, TemporaryFailure
 from notifier.sending.email import OutgoingEmail, wire_email
 
-from .conftest import RecordingHandler, SmtpServer, free_port
+from .conftest import RecordingHandler, SmtpServer
 
 
 def test_smtp_url_forms() -> None:

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from guichet_common.db import SessionFactory, libpq_dsn, make_engine, make_session_factory
+from guichet_common.testing.server import free_port
 from notifier.deps import NotifierState
 from notifier.rules.service import SAMPLES
 from notifier.settings import NotifierSettings
@@ -28,7 +29,6 @@ from ..conftest import (
     SenderUnderTest,
     SmtpServer,
     envelope,
-    free_port,
     ingest,
     stored_deliveries,
 )
