@@ -13,6 +13,7 @@ from uuid import UUID
 import asyncpg
 from prometheus_client import Counter, Gauge
 from sqlalchemy import Text, bindparam, cast, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from guichet_common.db import libpq_dsn
@@ -88,24 +89,27 @@ class Outbox:
         return envelopes
 
     async def _insert(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        rows = []
         for envelope in envelopes:
-            size = len(envelope.model_dump_json(exclude_none=True).encode())
+            # Serialised once: the text measured is the text stored (cast to jsonb).
+            body = envelope.model_dump_json(exclude_none=True)
+            size = len(body.encode())
             if size > self.max_envelope_bytes:
                 raise EnvelopeTooLarge(
                     f"{envelope.type} is {size} bytes; the bus takes at most "
                     f"{self.max_envelope_bytes} (outbox_max_envelope_bytes)"
                 )
-        await session.execute(
-            insert(self.tables.outbox),
-            [
+            rows.append(
                 {
                     "id": envelope.id,
                     "routing_key": envelope.type,
                     "subject": envelope.subject,
-                    "envelope": envelope.model_dump(mode="json", exclude_none=True),
+                    "body": body,
                 }
-                for envelope in envelopes
-            ],
+            )
+        await session.execute(
+            insert(self.tables.outbox).values(envelope=cast(bindparam("body", type_=Text), JSONB)),
+            rows,
         )
 
 
