@@ -99,13 +99,11 @@ def _field_name(loc: Sequence[Any]) -> str:
     return ".".join(parts)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    async def on_problem(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ProblemError)
+async def problem_response(_request: Request, exc: Exception) -> Response:
+    """problem+json for a business error, invalid input or an HTTP error (404, 405…)."""
+    if isinstance(exc, ProblemError):
         return problem(exc.status, exc.slug, exc.title, exc.detail, **exc.extra)
-
-    async def on_validation(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
+    if isinstance(exc, RequestValidationError):
         errors = [
             {"field": _field_name(e["loc"]), "message": e["msg"], "in": str(e["loc"][0])}
             for e in exc.errors()
@@ -114,18 +112,25 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(
             422, "validation-error", "Invalid input", f"Invalid: {fields}", errors=errors
         )
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    response = problem(exc.status_code, slug, str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
 
-    async def on_http(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
-        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        response = problem(exc.status_code, slug, str(exc.detail))
-        if exc.headers:
-            response.headers.update(exc.headers)
-        return response
 
-    app.add_exception_handler(ProblemError, on_problem)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
+# What `problem_response` answers; a service may answer them otherwise on some paths.
+PROBLEM_EXCEPTIONS: tuple[type[Exception], ...] = (
+    ProblemError,
+    RequestValidationError,
+    StarletteHTTPException,
+)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    for exception in PROBLEM_EXCEPTIONS:
+        app.add_exception_handler(exception, problem_response)
 
 
 class CorrelationIdMiddleware:

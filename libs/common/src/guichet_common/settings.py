@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -64,6 +65,22 @@ class CommonSettings(BaseSettings):
     outbox_max_envelope_bytes: int = DEFAULT_MAX_ENVELOPE_BYTES
     outbox_refusal_delays: tuple[float, ...] = DEFAULT_REFUSAL_DELAYS
     worker_health_port: int = 8001
+    # Every time a person reads (pages, PDFs, e-mails), every "today" and every numbering
+    # year are in this zone; the API speaks ISO 8601 with offsets.
+    timezone: str = "Europe/Paris"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (an IANA name: Europe/Paris)") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @field_validator("database_url")
     @classmethod
