@@ -47,9 +47,19 @@ def wait_for_mails(mail_dir: Path, count: int) -> list[email.message.EmailMessag
     return sorted(messages, key=lambda m: m["Date"].datetime)
 
 
+SELLER_ENV = {
+    "GARAGE_SELLER_NAME": "Lycée des métiers Jean Moulin — garage pédagogique",
+    "GARAGE_SELLER_ADDRESS": "12 rue des Ateliers, 45000 Orléans",
+    "GARAGE_SELLER_SIRET": "194 500 012 00019",
+    "GARAGE_SELLER_VAT_NUMBER": "FR 40 194500012",
+}
+
+
 def test_a_garage_request_is_acknowledged_by_email(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
-    guichet = Guichet(data_dir)  # on a free port, GUICHET_PUBLIC_BASE_URL unset
+    # On a free port, GUICHET_PUBLIC_BASE_URL unset; the garage's identity set (no quote
+    # is issued without it).
+    guichet = Guichet(data_dir, extra_env=SELLER_ENV)
     try:
         created = httpx.post(f"{guichet.base}/api/garage/requests", json=REQUEST, timeout=30)
         assert created.status_code == 201, created.text
@@ -89,5 +99,37 @@ def test_a_garage_request_is_acknowledged_by_email(tmp_path: Path) -> None:
         [pdf] = list(quote_mail.iter_attachments())
         assert pdf.get_content_type() == "application/pdf"
         assert pdf.get_content().startswith(b"%PDF")
+
+        # Accepted, done: the pickup notice carries the invoice.
+        decided = httpx.post(
+            issued.json()["decision_url"],
+            data={"decision": "accept", "name": "Léa Martin", "agreement": "yes"},
+            timeout=30,
+        )
+        assert decided.status_code == 200, decided.text
+        for action in ({"action": "start"}, {"action": "finish", "mileage_km": 84_512}):
+            etag = httpx.get(
+                f"{guichet.base}/api/garage/requests/{number}", headers=teacher, timeout=30
+            ).headers["etag"]
+            moved = httpx.post(
+                f"{guichet.base}/api/garage/requests/{number}/transitions",
+                json=action,
+                headers={**teacher, "If-Match": etag},
+                timeout=60,
+            )
+            assert moved.status_code == 200, moved.text
+        invoice = httpx.get(
+            f"{guichet.base}/api/garage/requests/{number}/invoice", headers=teacher, timeout=30
+        ).json()
+        *_, pickup_mail = wait_for_mails(data_dir / "mail", 4)
+        assert invoice["number"] in pickup_mail["Subject"] or invoice["number"] in str(
+            pickup_mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+        )
+        [invoice_pdf] = list(pickup_mail.iter_attachments())
+        assert invoice_pdf.get_filename() == f"{invoice['number']}.pdf"
+        stored = httpx.get(
+            f"{guichet.base}/api/garage/requests/{number}/invoice.pdf", headers=teacher, timeout=30
+        )
+        assert invoice_pdf.get_content() == stored.content
     finally:
         assert guichet.stop() == 0

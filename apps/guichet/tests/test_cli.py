@@ -176,3 +176,19 @@ def test_forwarded_headers_are_believed_from_configured_proxies_only() -> None:
         "proxy_headers": True,
         "forwarded_allow_ips": ["10.0.0.2", "172.18.0.0/16"],
     }
+
+
+def test_up_says_which_garage_identity_settings_are_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    from guichet.cli import _garage_identity_warning
+
+    for name in ("NAME", "ADDRESS", "SIRET", "VAT_NUMBER"):
+        monkeypatch.delenv(f"GARAGE_SELLER_{name}", raising=False)
+    monkeypatch.setenv("GARAGE_SELLER_NAME", "Lycée des métiers — garage pédagogique")
+    warning = _garage_identity_warning()
+    assert warning is not None
+    assert "GARAGE_SELLER_ADDRESS, GARAGE_SELLER_SIRET, GARAGE_SELLER_VAT_NUMBER" in warning
+    assert "GARAGE_SELLER_NAME" not in warning
+    monkeypatch.setenv("GARAGE_VAT_LIABLE", "false")
+    monkeypatch.setenv("GARAGE_SELLER_ADDRESS", "12 rue des Ateliers, 45000 Orléans")
+    monkeypatch.setenv("GARAGE_SELLER_SIRET", "19450001200019")
+    assert _garage_identity_warning() is None  # not liable: no VAT number needed

@@ -16,8 +16,16 @@ from garage.main import create_app
 from garage.requests.schemas import SUBMISSION_EXAMPLE
 from garage.settings import GarageSettings
 from guichet_common.identity import mint_token
+from guichet_common.testing.html import check_strict_html
 
 BASE_URL = "http://garage.test"
+# The garage's identity, as an agent comptable would set it (a valid SIRET).
+SELLER: dict[str, Any] = {
+    "seller_name": "Lycée des métiers Jean Moulin — garage pédagogique",
+    "seller_address": "12 rue des Ateliers, 45000 Orléans",
+    "seller_siret": "194 500 012 00019",
+    "seller_vat_number": "FR 40 194500012",
+}
 
 
 @pytest.fixture(scope="session")
@@ -32,14 +40,22 @@ def settings(migrated_database_url: str) -> GarageSettings:
         rate_limit="10000/minute",
         public_base_url=BASE_URL,
         jwt_secret=SecretStr("garage-tests-secret-of-at-least-32-bytes"),
+        **SELLER,
     )
+
+
+async def _check_html_page(response: httpx.Response) -> None:
+    if response.headers.get("content-type", "").startswith("text/html"):
+        await response.aread()
+        check_strict_html(response.text)
 
 
 @pytest.fixture
 def make_client(
     settings: GarageSettings,
 ) -> Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]:
-    """An ASGI client on a fresh app (its own rate limiter); keywords override settings."""
+    """An ASGI client on a fresh app (its own rate limiter); keywords override settings.
+    Every HTML page it receives is parsed strictly: a malformed page fails the test."""
 
     @asynccontextmanager
     async def factory(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
@@ -47,7 +63,11 @@ def make_client(
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 1234))
         async with (
             app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client,
+            httpx.AsyncClient(
+                transport=transport,
+                base_url=BASE_URL,
+                event_hooks={"response": [_check_html_page]},
+            ) as client,
         ):
             yield client
 

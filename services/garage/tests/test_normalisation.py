@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from garage.normalisation import normalise_email, normalise_phone, normalise_plate, normalise_vin
+from garage.normalisation import (
+    is_provisional_plate,
+    normalise_email,
+    normalise_phone,
+    normalise_plate,
+    normalise_vin,
+)
 
 
 @pytest.mark.parametrize(
@@ -26,6 +32,27 @@ def test_plates_are_normalised(raw: str, expected: str) -> None:
 def test_bad_plates_are_refused(raw: str) -> None:
     with pytest.raises(ValueError, match="immatriculation"):
         normalise_plate(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        ("AB-000-CD", "le bloc de chiffres 000 n'est jamais attribué"),
+        ("ab 000 cd", "le bloc de chiffres 000 n'est jamais attribué"),
+        ("SS-123-AB", "la série de lettres SS n'est jamais attribuée"),
+        ("AB-123-SS", "la série de lettres SS n'est jamais attribuée"),
+    ],
+)
+def test_siv_blocks_never_issued_are_refused_naming_the_rule(raw: str, rule: str) -> None:
+    with pytest.raises(ValueError, match=rule):
+        normalise_plate(raw)
+
+
+def test_the_ww_series_is_a_provisional_registration() -> None:
+    plate = normalise_plate("ww-123-ab")
+    assert plate == "WW-123-AB" and is_provisional_plate(plate)
+    assert not is_provisional_plate(normalise_plate("AW-123-WW"))
+    assert not is_provisional_plate("123 WW 45")  # FNI: WW is an ordinary series there
 
 
 def test_vin_is_17_characters_without_i_o_q() -> None:

@@ -28,7 +28,8 @@ from .conftest import (
 
 pytestmark = pytest.mark.integration
 
-SUBMITTED = "garage.request.submitted.v1"
+# One e-mail delivery, to the client.
+SCHEDULED = "garage.request.scheduled.v1"
 
 
 @dataclass
@@ -81,7 +82,7 @@ async def enable_endpoint(kit: Kit) -> Write:
 
 
 async def retry_delivery(kit: Kit) -> Write:
-    await ingest(kit.factory, kit.settings, envelope(SUBMITTED, SAMPLES[SUBMITTED]))
+    await ingest(kit.factory, kit.settings, envelope(SCHEDULED, SAMPLES[SCHEDULED]))
     async with unit_of_work(kit.factory) as session:  # as a 5xx reply would leave it
         await session.execute(
             update(Delivery).values(
@@ -166,7 +167,7 @@ async def test_reads_and_creates_return_the_etag(
         f"/api/notifier/webhooks/{created.json()['id']}", headers=api.token("admin")
     )
     assert read.headers["etag"] == '"1"'
-    await ingest(session_factory, settings, envelope(SUBMITTED, SAMPLES[SUBMITTED]))
+    await ingest(session_factory, settings, envelope(SCHEDULED, SAMPLES[SCHEDULED]))
     [delivery] = await stored_deliveries(session_factory, Channel.EMAIL)
     one = await api.client.get(
         f"/api/notifier/deliveries/{delivery.id}", headers=api.token("garage_teacher")

@@ -102,6 +102,19 @@ def _missing_pdf_packages() -> list[str]:
     return [package for lib, package in PDF_LIBRARIES.items() if not ctypes.util.find_library(lib)]
 
 
+def _garage_identity_warning() -> str | None:
+    """The garage issues no quote or invoice until its legal identity is set."""
+    from garage.settings import GarageSettings
+
+    missing = GarageSettings().missing_seller_settings()
+    if not missing:
+        return None
+    return (
+        "Garage: no quote or invoice can be issued until the garage's identity is set "
+        f"({', '.join(missing)} are unset)."
+    )
+
+
 @app.command()
 def up(
     port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
@@ -122,6 +135,8 @@ def up(
             f"sudo apt-get install -y {' '.join(missing)}",
             err=True,
         )
+    if warning := _garage_identity_warning():
+        typer.echo(warning, err=True)
 
     import uvicorn
 

@@ -17,6 +17,14 @@ class SessionFull(Conflict):
     slug, title = "session-full", "The workshop session has no free bay"
 
 
+class SessionHasBookings(Conflict):
+    slug, title = "session-has-bookings", "Cars are booked in this workshop session"
+
+
+class BaysBelowBookings(Conflict):
+    slug, title = "bays-below-bookings", "Fewer bays than cars booked in the session"
+
+
 class QuoteNotEditable(Conflict):
     slug, title = "quote-not-editable", "An issued quote is immutable; revise it instead"
 
@@ -27,3 +35,7 @@ class LinkGone(ProblemError):
 
 class WorkshopClosed(ProblemError):
     status, slug, title = 422, "workshop-closed", "The workshop is closed on that day"
+
+
+class SellerIdentityMissing(Conflict):
+    slug, title = "seller-identity-missing", "The garage's identity is not configured"

@@ -74,10 +74,14 @@ class RequestScheduledV1(RequestEvent):
 
 @published.register
 class RequestReadyForPickupV1(RequestEvent):
-    """The work is done (`finish`): the client may come for the car."""
+    """The work is done (`finish`): the client may come for the car, and its invoice is
+    issued."""
 
     event_type = "garage.request.ready_for_pickup.v1"
     plate: str
+    invoice_number: str  # FAC-YYYY-NNNN
+    invoice_total_incl_tax: Decimal
+    invoice_pdf_url: str  # public, through the tracking link (it dies with it)
 
 
 @published.register

@@ -20,10 +20,25 @@ def normalise_plate(raw: str) -> str:
     """`ab 123 cd` → `AB-123-CD`; `123abc45` → `123 ABC 45`. ValueError if neither format."""
     value = raw.strip().upper()
     if match := _SIV.match(value):
-        return "-".join(match.groups())
+        letters, digits, suffix = match.groups()
+        # Never issued by the SIV: the number block 000 and the letter pair SS.
+        if digits == "000":
+            raise ValueError(
+                "immatriculation invalide : le bloc de chiffres 000 n'est jamais attribué"
+            )
+        if "SS" in (letters, suffix):
+            raise ValueError(
+                "immatriculation invalide : la série de lettres SS n'est jamais attribuée"
+            )
+        return f"{letters}-{digits}-{suffix}"
     if match := _FNI.match(value):
         return " ".join(match.groups())
     raise ValueError("immatriculation invalide : format AA-123-AA (SIV) ou 123 ABC 45 (FNI)")
+
+
+def is_provisional_plate(plate: str) -> bool:
+    """The SIV's WW series (a normalised plate): a provisional registration."""
+    return plate.startswith("WW-")
 
 
 def normalise_vin(raw: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from guichet_common.settings import CommonSettings
 
@@ -72,11 +72,18 @@ class GarageSettings(CommonSettings):
 
     hourly_rate: Decimal = Decimal("20.00")  # HT, per the school board decision below
     board_decision: str = "Délibération du conseil d'administration n° 2026-14 du 12/06/2026"
+    # One VAT status drives both the mention printed and the totals: a liable seller
+    # charges `vat_rate` and prints its VAT number; one that is not charges none and
+    # prints `vat_exemption_mention`.
+    vat_liable: bool = True
     vat_rate: Decimal = Decimal("0.20")
-    seller_name: str = "Lycée des métiers — garage pédagogique"
-    seller_address: str = "1 rue de l'Atelier, 00000 Ville"
-    seller_siret: str = "000 000 000 00000"
-    seller_vat_number: str = "non assujetti (art. 256 B du CGI)"
+    vat_exemption_mention: str = "TVA non applicable, art. 256 B du CGI"
+    # The seller's identity: no quote or invoice is issued until it is set (a French
+    # devis or facture without it is not valid).
+    seller_name: str | None = None
+    seller_address: str | None = None
+    seller_siret: str | None = None
+    seller_vat_number: str | None = None  # required when `vat_liable`
     payment_terms: str = (
         "Paiement à la remise du véhicule auprès de l'agent comptable ou du régisseur."
     )
@@ -84,12 +91,22 @@ class GarageSettings(CommonSettings):
         "Devis gratuit. Travaux réalisés par des élèves sous la responsabilité de leurs "
         "enseignants. Tout travail supplémentaire fera l'objet d'un avenant signé."
     )
+    # What a French invoice must say about late payment (art. L441-10 du code de commerce);
+    # a private client owes no recovery indemnity, a professional one does.
+    invoice_mentions: str = (
+        "Facture payable à réception, sans escompte pour paiement anticipé. En cas de retard "
+        "de paiement par un client professionnel : pénalités au taux d'intérêt légal majoré "
+        "de 10 points et indemnité forfaitaire pour frais de recouvrement de 40 €."
+    )
     catalogue: dict[str, list[CatalogueLine]] = DEFAULT_CATALOGUE
     quote_validity_days: int = 30
-    quote_deadline_hours: int = 48
-    diagnosis_deadline_hours: int = 48
+    # Deadlines in working days of the garage's calendar (`garage.workdays`): the quote
+    # after submission, the diagnosis after the car is dropped off.
+    quote_deadline_working_days: int = 2
+    diagnosis_deadline_working_days: int = 2
     decision_link_days: int = 30
     school_zone: str = "B"
+    department: str | None = None  # "67": Alsace-Moselle's public holidays too
     rate_limit: str = "5/minute"  # public submissions per client IP
     decision_rate_limit: str = "20/minute"  # quote decision posts per client IP
     max_description_chars: int = 4000
@@ -97,3 +114,38 @@ class GarageSettings(CommonSettings):
     # The client's personal data is erased this long after the request closed (CNIL:
     # three years after the end of the relationship for customer data).
     personal_data_retention_days: int = 1095
+
+    @field_validator("seller_siret")
+    @classmethod
+    def _siret(cls, value: str | None) -> str | None:
+        """14 digits passing the Luhn check (spaces allowed); stored as typed."""
+        if value is None or not value.strip():
+            return None
+        digits = value.replace(" ", "")
+        if not (digits.isdigit() and len(digits) == 14 and _luhn_valid(digits)):
+            raise ValueError("GARAGE_SELLER_SIRET: 14 digits with a valid check digit")
+        return value.strip()
+
+    @property
+    def effective_vat_rate(self) -> Decimal:
+        """The rate charged, to the scale quotes store it with (4 places)."""
+        return (self.vat_rate if self.vat_liable else Decimal(0)).quantize(Decimal("0.0001"))
+
+    def missing_seller_settings(self) -> list[str]:
+        """The identity settings a quote or invoice needs and that are unset."""
+        required = {
+            "GARAGE_SELLER_NAME": self.seller_name,
+            "GARAGE_SELLER_ADDRESS": self.seller_address,
+            "GARAGE_SELLER_SIRET": self.seller_siret,
+        }
+        if self.vat_liable:
+            required["GARAGE_SELLER_VAT_NUMBER"] = self.seller_vat_number
+        return [name for name, value in required.items() if not (value and value.strip())]
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from garage.planning.service import closure_reason
+from garage.workdays import closure_reason
 
 pytestmark = pytest.mark.integration
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -38,9 +38,8 @@ async def test_draft_edit_then_issue_freezes_the_quote(kit: Any) -> None:
 
     issued = await kit.issue(draft["id"])
     assert issued["number"].startswith("DEV-") and issued["status"] == "issued"
-    assert date.fromisoformat(issued["valid_until"]) - date.fromisoformat(
-        issued["issued_at"][:10]
-    ) == timedelta(days=30)
+    issued_on = datetime.fromisoformat(issued["issued_at"]).astimezone(kit.settings.zone).date()
+    assert date.fromisoformat(issued["valid_until"]) - issued_on == timedelta(days=30)
     pdf = await kit.client.get(f"{url}/document.pdf", headers=kit.teacher)
     assert pdf.content.startswith(b"%PDF")
     assert hashlib.sha256(pdf.content).hexdigest() == issued["document_sha256"]
@@ -153,13 +152,22 @@ async def test_quotes_expire_by_themselves(kit: Any) -> None:
 
 
 async def test_repair_note_carries_plate_mileage_and_parts_origin(kit: Any) -> None:
+    """The mileage printed is the one read when the work was finished, not the one the
+    client declared on the form."""
     number = (await kit.submit(mileage_km=123456))["number"]
     issued = await kit.issue_first_quote(number)
     await kit.decide(issued["decision_url"], "accept")
     note_url = f"/api/garage/requests/{number}/repair-note.pdf"
     assert (await kit.client.get(note_url, headers=kit.teacher)).status_code == 409
     await kit.act(number, "start")
-    await kit.act(number, "finish", work_done="Plaquettes remplacées.")
+    unread = await kit.act(number, "finish", work_done="Plaquettes remplacées.")
+    assert unread.status_code == 422 and unread.json()["field"] == "mileage_km"
+    finished = await kit.act(
+        number, "finish", work_done="Plaquettes remplacées.", mileage_km=123_471
+    )
+    assert finished.status_code == 200, finished.text
+    assert finished.json()["final_mileage_km"] == 123_471
+    assert finished.json()["mileage_km"] == 123_456  # what the client declared stays
     pdf = await kit.client.get(note_url, headers=kit.teacher)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     tracking = (await kit.client.get(f"/api/garage/requests/{number}", headers=kit.teacher)).json()[
@@ -167,8 +175,9 @@ async def test_repair_note_carries_plate_mileage_and_parts_origin(kit: Any) -> N
     ]
     note = await kit.client.get(tracking.removeprefix("http://garage.test") + "/note")
     assert note.status_code == 200
-    for text in ("AB-123-CD", "123\u202f456 km", "neuve", "Plaquettes remplacées.", "94,80"):
+    for text in ("AB-123-CD", "123\u202f471 km", "neuve", "Plaquettes remplacées.", "94,80"):
         assert text in note.text, text
+    assert "123\u202f456" not in note.text
 
 
 async def test_decision_posts_are_rate_limited(make_client: Any, kit: Any) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -41,6 +42,7 @@ async def test_list_is_keyset_paginated_newest_first(kit: Any) -> None:
             f"/api/garage/requests?limit=2&cursor={first['next_cursor']}", headers=kit.teacher
         )
     ).json()
-    seen = [i["number"] for i in first["items"] + second["items"]]
-    assert len(set(seen)) == 4
-    assert seen == sorted(seen, reverse=True)
+    items = first["items"] + second["items"]
+    assert len({i["number"] for i in items}) == 4
+    submitted = [datetime.fromisoformat(i["submitted_at"]) for i in items]
+    assert submitted == sorted(submitted, reverse=True)

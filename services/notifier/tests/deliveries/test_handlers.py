@@ -17,7 +17,8 @@ from ..conftest import FakeClock, MakeSender, SmtpServer, envelope, ingest
 
 pytestmark = pytest.mark.integration
 
-READY = "garage.request.ready_for_pickup.v1"
+# One mail, to the client, nothing to fetch: the purge is what is tested.
+SCHEDULED = "garage.request.scheduled.v1"
 
 
 async def test_purge_keeps_what_is_recent_or_unfinished(
@@ -31,8 +32,12 @@ async def test_purge_keeps_what_is_recent_or_unfinished(
     clock.now = real_now - timedelta(days=settings.retention_days + 1)
     sender = sender_factory(smtp_server.url)
     then = {"time": clock.now}
-    old_sent = envelope(READY, SAMPLES[READY], subject="DEM-2026-0001").model_copy(update=then)
-    old_stuck = envelope(READY, SAMPLES[READY], subject="DEM-2026-0002").model_copy(update=then)
+    old_sent = envelope(SCHEDULED, SAMPLES[SCHEDULED], subject="DEM-2026-0001").model_copy(
+        update=then
+    )
+    old_stuck = envelope(SCHEDULED, SAMPLES[SCHEDULED], subject="DEM-2026-0002").model_copy(
+        update=then
+    )
     await ingest(session_factory, settings, old_sent)
     await sender.run_once()
     smtp_server.handler.reply_to_data = "451 4.3.0 later"
@@ -40,7 +45,7 @@ async def test_purge_keeps_what_is_recent_or_unfinished(
     await sender.run_once()
     smtp_server.handler.reply_to_data = None
     clock.now = real_now
-    recent = envelope(READY, SAMPLES[READY], subject="DEM-2026-0003")
+    recent = envelope(SCHEDULED, SAMPLES[SCHEDULED], subject="DEM-2026-0003")
     await ingest(session_factory, settings, recent)
     await sender.run_once()  # sends the recent one and, now due, the stuck one
 

@@ -44,10 +44,11 @@ async def test_timeline_lists_every_email_and_webhook_about_a_subject(
         cursor = page.json()["next_cursor"]
         if cursor is None:
             break
-    # acknowledgement, acceptance to client and 2 teachers, 1 webhook (quote events only)
-    assert len(seen) == 5 and len({d["id"] for d in seen}) == 5
+    # acknowledgement and acceptance, each to the client and 2 teachers, 1 webhook (quote
+    # events only)
+    assert len(seen) == 7 and len({d["id"] for d in seen}) == 7
     assert {d["subject"] for d in seen} == {"DEM-2026-0021"}
-    assert sorted(d["channel"] for d in seen) == ["email"] * 4 + ["webhook"]
+    assert sorted(d["channel"] for d in seen) == ["email"] * 6 + ["webhook"]
     emails = [d for d in seen if d["channel"] == "email"]
     assert {d["state"] for d in emails} == {"failed"}
     assert emails[0]["attempt_log"][0]["response"] == "554 5.7.1 Rejected"

@@ -35,7 +35,7 @@ async def test_test_send_goes_through_the_sender(
     api: Api, smtp_server: SmtpServer, sender_factory: MakeSender
 ) -> None:
     response = await api.client.post(
-        "/api/notifier/templates/garage_request_ready_for_pickup/test-send",
+        "/api/notifier/templates/garage_request_scheduled/test-send",
         json={"to": "Prof.Meca@lycee.example"},
         headers=api.token("garage_teacher"),
     )
@@ -44,10 +44,10 @@ async def test_test_send_goes_through_the_sender(
     await sender_factory(smtp_server.url).run_once()
     [message] = smtp_server.handler.messages
     assert message["To"] == "prof.meca@lycee.example"
-    assert message["Subject"] == "Votre véhicule AB-123-CD est prêt"
+    assert message["Subject"] == "Rendez-vous fixé pour votre demande DEM-2026-0021"
     timeline = await api.client.get(
         "/api/notifier/deliveries",
-        params={"subject": "TEST-garage_request_ready_for_pickup"},
+        params={"subject": "TEST-garage_request_scheduled"},
         headers=api.token("garage_teacher"),
     )
     [item] = timeline.json()["items"]

@@ -30,6 +30,15 @@ from ..conftest import stored_deliveries as deliveries
 
 pytestmark = pytest.mark.integration
 
+SUBMITTED = "garage.request.submitted.v1"
+READY = "garage.request.ready_for_pickup.v1"
+
+
+def client_only(settings: NotifierSettings) -> NotifierSettings:
+    """Without the teachers' list: a new request's acknowledgement is then one e-mail, to
+    the client (the tests of the SMTP mechanics send one)."""
+    return settings.model_copy(update={"garage_teachers": ()})
+
 
 async def test_mime_structure_and_headers(
     session_factory: SessionFactory,
@@ -37,11 +46,7 @@ async def test_mime_structure_and_headers(
     smtp_server: SmtpServer,
     sender_factory: MakeSender,
 ) -> None:
-    await ingest(
-        session_factory,
-        settings,
-        envelope("garage.request.submitted.v1", SAMPLES["garage.request.submitted.v1"]),
-    )
+    await ingest(session_factory, client_only(settings), envelope(SUBMITTED, SAMPLES[SUBMITTED]))
     sender = sender_factory(smtp_server.url)
     assert await sender.run_once() == 1
 
@@ -97,6 +102,57 @@ async def test_quote_mail_attaches_the_pdf_fetched_at_send_time(
     assert "1\u202f234,56\xa0€" in alternative.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
+async def test_pickup_mail_attaches_the_invoice_and_says_its_number_and_total(
+    session_factory: SessionFactory,
+    settings: NotifierSettings,
+    smtp_server: SmtpServer,
+    sender_factory: MakeSender,
+    receiver: HttpReceiver,
+) -> None:
+    data = {
+        **SAMPLES[READY],
+        "invoice_pdf_url": receiver.url_for("/garage/suivi/jeton/facture.pdf"),
+    }
+    await ingest(session_factory, settings, envelope(READY, data))
+    receiver.script.append((200, {"content-type": "application/pdf"}, b"%PDF-1.7 invoice"))
+    assert await sender_factory(smtp_server.url).run_once() == 1
+
+    assert [(r.method, r.path) for r in receiver.requests] == [
+        ("GET", "/garage/suivi/jeton/facture.pdf")
+    ]
+    [message] = smtp_server.handler.messages
+    assert message["To"] == "camille.martin@example.org"
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, pdf = message.iter_parts()
+    assert pdf.get_content_type() == "application/pdf"
+    assert pdf.get_filename() == "FAC-2026-0042.pdf"  # named after the invoice
+    assert pdf.get_content() == b"%PDF-1.7 invoice"
+    text = alternative.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Votre facture FAC-2026-0042, d'un montant de 130,80\xa0€ TTC" in text
+    assert "est jointe en PDF" in text and data["invoice_pdf_url"] in text
+
+
+async def test_teachers_hear_of_new_requests_and_of_quotes_left_unanswered(
+    session_factory: SessionFactory,
+    settings: NotifierSettings,
+    smtp_server: SmtpServer,
+    sender_factory: MakeSender,
+) -> None:
+    expired = "garage.quote.expired.v1"
+    await ingest(session_factory, settings, envelope(SUBMITTED, SAMPLES[SUBMITTED]))
+    await ingest(session_factory, settings, envelope(expired, SAMPLES[expired]))
+    assert await sender_factory(smtp_server.url).run_once() == 5
+
+    by_subject: dict[str, list[str]] = {}
+    for message in smtp_server.handler.messages:
+        by_subject.setdefault(str(message["Subject"]), []).append(str(message["To"]))
+    assert {subject: sorted(to) for subject, to in by_subject.items()} == {
+        "Demande DEM-2026-0021 bien reçue": ["camille.martin@example.org"],
+        "[DEM-2026-0021] Nouvelle demande : Freins (Moyenne)": sorted(TEACHERS),
+        "[DEM-2026-0021] Devis DEV-2026-0017 expiré sans réponse": sorted(TEACHERS),
+    }
+
+
 async def test_an_attachment_that_never_comes_lets_the_mail_go_with_its_link(
     session_factory: SessionFactory,
     settings: NotifierSettings,
@@ -134,11 +190,7 @@ async def test_mails_about_one_subject_share_one_thread(
     smtp_server: SmtpServer,
     sender_factory: MakeSender,
 ) -> None:
-    await ingest(
-        session_factory,
-        settings,
-        envelope("garage.request.submitted.v1", SAMPLES["garage.request.submitted.v1"]),
-    )
+    await ingest(session_factory, settings, envelope(SUBMITTED, SAMPLES[SUBMITTED]))
     await ingest(
         session_factory,
         settings,
@@ -148,22 +200,22 @@ async def test_mails_about_one_subject_share_one_thread(
         session_factory,
         settings,
         envelope(
-            "garage.request.ready_for_pickup.v1",
-            SAMPLES["garage.request.ready_for_pickup.v1"],
+            "garage.request.scheduled.v1",
+            SAMPLES["garage.request.scheduled.v1"],
             subject="DEM-2026-0099",
         ),
     )
     await sender_factory(smtp_server.url).run_once()
 
     messages = smtp_server.handler.messages
-    # acknowledgement + acceptance (client) + acceptance (2 teachers) + another request
+    # acknowledgement and acceptance (each to the client and 2 teachers) + another request
     assert sorted(m["To"] for m in messages) == sorted(
-        ["camille.martin@example.org"] * 3 + list(TEACHERS)
+        ["camille.martin@example.org"] * 3 + list(TEACHERS) * 2
     )
     about_21 = [m for m in messages if "0099" not in str(m["References"])]
-    assert len(about_21) == 4
+    assert len(about_21) == 6
     assert {m["References"] for m in about_21} == {"<DEM-2026-0021@lycee.example>"}
-    assert len({m["Message-ID"] for m in messages}) == 5
+    assert len({m["Message-ID"] for m in messages}) == 7
     other = [m for m in messages if m not in about_21]
     assert other[0]["References"] == "<DEM-2026-0099@lycee.example>"
 
@@ -174,13 +226,13 @@ async def test_the_same_event_delivered_twice_sends_one_email(
     smtp_server: SmtpServer,
     sender_factory: MakeSender,
 ) -> None:
-    [subscription] = build_subscriptions(settings)
+    [subscription] = build_subscriptions(client_only(settings))
     handler = InboxHandler("notifier.events", subscription, session_factory, plumbing)
-    event = envelope("garage.request.submitted.v1", SAMPLES["garage.request.submitted.v1"])
+    event = envelope(SUBMITTED, SAMPLES[SUBMITTED])
     await handler(event)
     await handler(event)
     # Even past the inbox (e.g. a replayed ingestion), the unique key holds.
-    await ingest(session_factory, settings, event)
+    await ingest(session_factory, client_only(settings), event)
     sender = sender_factory(smtp_server.url)
     await sender.run_once()
     await sender.run_once()
@@ -200,9 +252,7 @@ async def test_smtp_down_then_back_sends_each_mail_once_with_the_same_message_id
     try:
         sender = sender_factory(f"smtp://127.0.0.1:{proxy.port}")
         await ingest(
-            session_factory,
-            settings,
-            envelope("garage.request.submitted.v1", SAMPLES["garage.request.submitted.v1"]),
+            session_factory, client_only(settings), envelope(SUBMITTED, SAMPLES[SUBMITTED])
         )
         await sender.run_once()  # the connection is open and reused from here
         assert len(smtp_server.handler.messages) == 1
@@ -249,11 +299,7 @@ async def test_a_4xx_reply_is_retried_with_backoff_and_a_5xx_fails_with_the_repl
     clock: FakeClock,
 ) -> None:
     sender = sender_factory(smtp_server.url)
-    await ingest(
-        session_factory,
-        settings,
-        envelope("garage.request.submitted.v1", SAMPLES["garage.request.submitted.v1"]),
-    )
+    await ingest(session_factory, client_only(settings), envelope(SUBMITTED, SAMPLES[SUBMITTED]))
     smtp_server.handler.reply_to_data = "451 4.3.0 Mailbox busy, try later"
     await sender.run_once()
     [row] = await deliveries(session_factory)
@@ -281,11 +327,7 @@ async def test_a_delivery_stuck_in_sending_after_a_crash_goes_back_after_its_lea
     sender_factory: MakeSender,
     clock: FakeClock,
 ) -> None:
-    await ingest(
-        session_factory,
-        settings,
-        envelope("garage.request.submitted.v1", SAMPLES["garage.request.submitted.v1"]),
-    )
+    await ingest(session_factory, client_only(settings), envelope(SUBMITTED, SAMPLES[SUBMITTED]))
     lease = timedelta(seconds=settings.sender_lease_seconds)
     async with unit_of_work(session_factory) as session:  # a sender claims, then dies
         [claimed] = await repository.claim_due(session, clock.now, clock.now + lease, 10)
@@ -300,11 +342,7 @@ async def test_a_delivery_stuck_in_sending_after_a_crash_goes_back_after_its_lea
 async def test_without_smtp_url_mail_is_written_as_eml_files(
     session_factory: SessionFactory, settings: NotifierSettings, sender_factory: MakeSender
 ) -> None:
-    await ingest(
-        session_factory,
-        settings,
-        envelope("garage.request.submitted.v1", SAMPLES["garage.request.submitted.v1"]),
-    )
+    await ingest(session_factory, client_only(settings), envelope(SUBMITTED, SAMPLES[SUBMITTED]))
     await sender_factory(None).run_once()
     [path] = list((settings.data_dir / "mail").glob("*.eml"))
     content = path.read_bytes()
@@ -338,13 +376,12 @@ async def test_a_hard_bounced_address_is_suppressed_until_a_person_retries(
     sender_factory: MakeSender,
 ) -> None:
     sender = sender_factory(smtp_server.url)
-    submitted = "garage.request.submitted.v1"
-    await ingest(session_factory, settings, envelope(submitted, SAMPLES[submitted]))
+    await ingest(session_factory, client_only(settings), envelope(SUBMITTED, SAMPLES[SUBMITTED]))
     smtp_server.handler.reply_to_data = "550 5.1.1 User unknown"
     await sender.run_once()
     smtp_server.handler.reply_to_data = None
-    ready = "garage.request.ready_for_pickup.v1"
-    await ingest(session_factory, settings, envelope(ready, SAMPLES[ready]))
+    scheduled = "garage.request.scheduled.v1"
+    await ingest(session_factory, settings, envelope(scheduled, SAMPLES[scheduled]))
     await sender.run_once()
     first, second = await deliveries(session_factory)
     assert first.state == "failed" and second.state == "suppressed"

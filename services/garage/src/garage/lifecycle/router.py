@@ -68,9 +68,11 @@ async def transition_request(
     teacher: TeacherWrites,
     if_match: IfMatch = None,
 ) -> RequestDetail:
-    """`triage`, `schedule` (with `session_ids`), `start` (409 without an accepted quote),
-    `finish`, `hand_back`, `archive`, `cancel`. An illegal one is 409 with `allowed_actions`.
-    Needs the ETag read with `If-Match`."""
+    """`triage`; `drop_off` (`dropped_off_on`, default today: the diagnosis is due 2
+    working days later) and `diagnose` (`diagnosis`), which keep the status; `schedule`
+    (with `session_ids`); `start` (409 without an accepted quote); `finish` (with the
+    odometer's `mileage_km`); `hand_back`, `archive`, `cancel`. An illegal one is 409 with
+    `allowed_actions`. Needs the ETag read with `If-Match`."""
     request = await service.transition(
         session, settings, number, command, actor=teacher.subject, if_match=if_match
     )

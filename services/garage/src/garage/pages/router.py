@@ -4,11 +4,13 @@ decision, tracking and repair note."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from garage import documents
 from garage.deps import (
@@ -20,6 +22,7 @@ from garage.deps import (
     check_size,
 )
 from garage.errors import LinkGone
+from garage.invoices import service as invoices
 from garage.lifecycle import service as lifecycle
 from garage.pages import service
 from garage.quotes import service as quotes
@@ -33,7 +36,7 @@ from garage.requests.schemas import (
     RequestSubmission,
 )
 from garage.settings import GarageSettings
-from guichet_common.http import NotFound, SessionDep
+from guichet_common.http import NotFound, ProblemError, SessionDep, problem_response
 from guichet_common.text import NUL
 
 router = APIRouter()
@@ -81,24 +84,33 @@ def _french(error: dict[str, Any]) -> str:
     return _MESSAGES.get(error["type"], "Valeur invalide.")
 
 
-def _html(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(documents.render(template, **context), status_code=status_code)
+def _html(
+    template: str, status_code: int = 200, *, zone: ZoneInfo | None = None, **context: Any
+) -> HTMLResponse:
+    """A page; `zone` (the garage's time zone) for pages that print times."""
+    return HTMLResponse(documents.render(template, zone, **context), status_code=status_code)
 
 
-def _form_page(values: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Response:
+def _form_page(
+    settings: GarageSettings,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
     return _html(
         "request_form.html",
         status_code,
         values=values,
         errors=errors,
+        retention=documents.duration_in_days(settings.personal_data_retention_days),
         service_types=[(t.value, SERVICE_LABELS[t]) for t in ServiceType],
         urgencies=[(u.value, URGENCY_LABELS[u]) for u in Urgency],
     )
 
 
 @router.get("/garage/demande", response_class=HTMLResponse)
-async def request_form() -> Response:
-    return _form_page({"urgency": Urgency.MEDIUM}, {})
+async def request_form(settings: SettingsDep) -> Response:
+    return _form_page(settings, {"urgency": Urgency.MEDIUM}, {})
 
 
 def _too_many(exc: RateLimited) -> Response:
@@ -145,8 +157,10 @@ async def submit_request_form(
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "form"
             errors.setdefault(field, _french(dict(error)))
-        values["consent"] = "yes" if form.get("consent") == "yes" else ""
-        return _form_page(values, errors, 422)
+        # What was typed comes back, but a NUL has no place in a page (the error says it).
+        shown = {name: value.replace(NUL, "") for name, value in values.items()}
+        shown["consent"] = "yes" if form.get("consent") == "yes" else ""
+        return _form_page(settings, shown, errors, 422)
     submitted = await lifecycle.submit(session, settings, data)
     return RedirectResponse(f"/garage/suivi/{submitted.tracking_token}?nouvelle=1", status_code=303)
 
@@ -165,6 +179,36 @@ async def _link(session: AsyncSession, settings: GarageSettings, token: str) -> 
         raise PageNotFound from exc
 
 
+PAGES_PREFIX = "/garage/"
+# What a person reads when a public page fails: French and HTML, never problem+json.
+_PAGE_ERRORS: dict[int, tuple[str, str]] = {
+    404: ("Page introuvable", "Cette adresse ne correspond à aucune page du garage."),
+    405: ("Action impossible", "Cette page ne s'utilise pas ainsi. Revenez au formulaire."),
+    409: (
+        "Pas encore disponible",
+        "Ce document ou cette action n'est pas disponible à ce stade de votre demande.",
+    ),
+    410: ("Lien expiré", "Ce lien n'est plus valable. Contactez le garage."),
+    422: ("Demande invalide", "Les informations envoyées sont incomplètes ou invalides."),
+}
+
+
+async def page_errors(request: Request, exc: Exception) -> Response:
+    """Errors on the public pages as a French page; elsewhere (the API) problem+json."""
+    if not request.url.path.startswith(PAGES_PREFIX):
+        return await problem_response(request, exc)
+    if isinstance(exc, ProblemError):
+        status = exc.status
+    elif isinstance(exc, StarletteHTTPException):
+        status = exc.status_code
+    else:
+        status = 422
+    title, message = _PAGE_ERRORS.get(
+        status, ("Une erreur est survenue", "Réessayez plus tard ou contactez le garage.")
+    )
+    return _html("message.html", status, title=title, message=message)
+
+
 def page_not_found(_request: Request, _exc: Exception) -> Response:
     return _html(
         "message.html",
@@ -181,12 +225,14 @@ async def tracking_page(
     view = await _tracking(session, token)
     return _html(
         "tracking.html",
+        zone=settings.zone,
         view=view,
         labels=STATUS_LABELS,
         service_label=SERVICE_LABELS[view.request.service_type],
         tracking_url=requests.tracking_url(settings, view.request),
         just_submitted=request.query_params.get("nouvelle") == "1",
         note_available=view.request.status in quotes.NOTE_STATES,
+        invoice_available=await invoices.exists_for(session, view.request),
     )
 
 
@@ -203,6 +249,7 @@ def _quote_page(
     return _html(
         "quote_page.html",
         status_code,
+        zone=settings.zone,
         view=view,
         document=document,
         tracking_url=requests.tracking_url(settings, view.request),
@@ -262,7 +309,27 @@ async def decide_quote(
         return _quote_page(view, settings, 410)
     return _html(
         "decision_done.html",
+        zone=settings.zone,
         view=view,
         accepted=view.quote.status == "accepted",
         tracking_url=requests.tracking_url(settings, view.request),
+    )
+
+
+@router.get("/garage/suivi/{token}/facture.pdf")
+async def invoice_pdf(token: str, session: SessionDep) -> Response:
+    """The client's invoice, the PDF as issued; a French page until the work is done."""
+    view = await _tracking(session, token)
+    invoice = await invoices.for_tracking(session, view.request)
+    if invoice is None:
+        return _html(
+            "message.html",
+            404,
+            title="Facture pas encore émise",
+            message="La facture sera disponible ici dès la fin des travaux.",
+        )
+    return Response(
+        invoice.document_pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{invoice.number}.pdf"'},
     )

@@ -13,4 +13,5 @@ from guichet_common.runtime import WorkerContext
 async def expire_quotes(context: WorkerContext[GarageSettings, GarageState]) -> None:
     """Issued quotes past their validity expire by themselves."""
     async with unit_of_work(context.session_factory) as session:
-        await service.expire_due(session, context.settings, utcnow().date())
+        today = utcnow().astimezone(context.settings.zone).date()
+        await service.expire_due(session, context.settings, today)

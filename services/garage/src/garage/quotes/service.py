@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garage import documents, tokens
-from garage.errors import LinkGone, QuoteNotEditable, TransitionNotAllowed
+from garage.errors import LinkGone, QuoteNotEditable, SellerIdentityMissing, TransitionNotAllowed
 from garage.events import QuoteAcceptedV1, QuoteExpiredV1, QuoteIssuedV1, QuoteRefusedV1, outbox
 from garage.numbering.repository import next_reference
 from garage.quotes import repository
@@ -44,7 +44,7 @@ def _new_quote(
     supplement: bool,
     lines: list[QuoteLine],
 ) -> Quote:
-    total = totals(lines, settings.vat_rate)
+    total = totals(lines, settings.effective_vat_rate)
     return Quote(
         id=new_event_id(),
         request_id=request.id,
@@ -53,7 +53,7 @@ def _new_quote(
         status=QuoteStatus.DRAFT,
         lines=lines,
         hourly_rate=settings.hourly_rate,
-        vat_rate=settings.vat_rate,
+        vat_rate=settings.effective_vat_rate,
         total_ht=total.ht,
         total_vat=total.vat,
         total_ttc=total.ttc,
@@ -151,11 +151,23 @@ async def new_version(
     return draft, request
 
 
+def check_seller_identity(settings: GarageSettings) -> None:
+    """A devis or a facture without the seller's identity is not valid: 409 naming the
+    settings to set."""
+    missing = settings.missing_seller_settings()
+    if missing:
+        raise SellerIdentityMissing(
+            f"set {', '.join(missing)} before issuing a quote or an invoice",
+            missing_settings=missing,
+        )
+
+
 def render_document(
     settings: GarageSettings, quote: Quote, request: GarageRequest, *, for_pdf: bool
 ) -> str:
     return documents.render(
         "quote_document.html",
+        settings.zone,
         quote=quote,
         request=request,
         settings=settings,
@@ -171,8 +183,10 @@ async def issue(
     *,
     actor: str,
     if_match: str | None,
+    now: datetime | None = None,
 ) -> tuple[Quote, GarageRequest, str]:
-    """Number, freeze (PDF + SHA-256), link, and move the request to `quoted`."""
+    """Number, freeze (PDF + SHA-256), link, and move the request to `quoted`. `now`
+    (default: the clock) decides the number's year and the validity."""
     quote, request = await get_quote(session, quote_id, for_update=True)
     check_if_match(if_match, quote.etag_version)
     if quote.status != QuoteStatus.DRAFT:
@@ -180,12 +194,19 @@ async def issue(
     if not quote.lines:
         raise QuoteNotEditable("a quote needs at least one line")
     await _check_issuable(session, request, quote.is_supplement)
-    now = utcnow()
+    check_seller_identity(settings)
+    now = now or utcnow()
+    # The VAT status at issue decides: the mention printed and the totals agree.
+    quote.vat_rate = settings.effective_vat_rate
+    total = totals(quote.lines, quote.vat_rate)
+    quote.total_ht, quote.total_vat, quote.total_ttc = total.ht, total.vat, total.ttc
     quote.status = QuoteStatus.ISSUED
-    quote.number = await next_reference(session, "DEV", now.year)
+    quote.number = await next_reference(session, "DEV", now.astimezone(settings.zone).year)
     quote.issued_at = now
     quote.issued_by = actor
-    quote.valid_until = now.date() + timedelta(days=settings.quote_validity_days)
+    quote.valid_until = now.astimezone(settings.zone).date() + timedelta(
+        days=settings.quote_validity_days
+    )
     pdf = await documents.pdf(render_document(settings, quote, request, for_pdf=True))
     quote.document_pdf = pdf
     quote.document_sha256 = hashlib.sha256(pdf).hexdigest()
@@ -264,7 +285,7 @@ async def open_link(
         and quote.status == QuoteStatus.ISSUED
         and request.status == S.QUOTED
         and quote.valid_until is not None
-        and quote.valid_until >= now.date()
+        and quote.valid_until >= now.astimezone(settings.zone).date()
     )
     return LinkView(quote, request, link, is_open)
 
@@ -364,12 +385,16 @@ async def repair_note_html(
         if q.status == QuoteStatus.ACCEPTED
     ]
     lines = [line for q in accepted for line in q.lines]
+    # The rate the client accepted (supplements are issued under the same status).
+    vat_rate = accepted[0].vat_rate if accepted else settings.effective_vat_rate
     return documents.render(
         "repair_note.html",
+        settings.zone,
         request=request,
         quotes=accepted,
         lines=lines,
-        totals=totals(lines, settings.vat_rate),
+        totals=totals(lines, vat_rate),
+        vat_rate=vat_rate,
         settings=settings,
         service_label=SERVICE_LABELS[request.service_type],
         issued_on=utcnow(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -72,6 +72,19 @@ class GarageRequest(Base):
         Index("ix_garage_request_status_submitted", "status", "submitted_at", "id"),
         Index("ix_garage_request_submitted", "submitted_at", "id"),
         Index(
+            "ix_garage_request_quote_pending",
+            "quote_due_at",
+            postgresql_where=text("quoted_at IS NULL AND quote_deadline_missed_at IS NULL"),
+        ),
+        Index(
+            "ix_garage_request_diagnosis_pending",
+            "diagnosis_due_at",
+            postgresql_where=text(
+                "diagnosis_due_at IS NOT NULL AND diagnosed_at IS NULL "
+                "AND diagnosis_deadline_missed_at IS NULL"
+            ),
+        ),
+        Index(
             "ix_garage_request_not_anonymised",
             "updated_at",
             postgresql_where=text("anonymised_at IS NULL"),
@@ -91,7 +104,9 @@ class GarageRequest(Base):
     make: Mapped[str] = mapped_column(String(60))
     model: Mapped[str] = mapped_column(String(60))
     vin: Mapped[str | None] = mapped_column(String(17))
-    mileage_km: Mapped[int]
+    mileage_km: Mapped[int]  # as the client declared it on the form
+    # The SIV's WW series: a provisional registration (a car bought abroad, say).
+    provisional_plate: Mapped[bool] = mapped_column(server_default=text("false"), default=False)
     service_type: Mapped[ServiceType] = mapped_column(EnumText(ServiceType, 20))
     description: Mapped[str] = mapped_column(Text)
     urgency: Mapped[Urgency] = mapped_column(EnumText(Urgency, 10))
@@ -102,13 +117,19 @@ class GarageRequest(Base):
     )
     student_group: Mapped[str | None] = mapped_column(String(60))
     work_done: Mapped[str | None] = mapped_column(Text)
+    final_mileage_km: Mapped[int | None]  # read on the odometer when the work is finished
+    dropped_off_on: Mapped[date | None]  # the "date de dépôt": the car is at the garage
+    diagnosis: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Deadlines (`garage.workdays`): the quote is due from submission, the diagnosis from
+    # the drop-off (none before); each is met by `quoted_at` / `diagnosed_at`.
     quote_due_at: Mapped[datetime]
-    diagnosis_due_at: Mapped[datetime]
+    diagnosis_due_at: Mapped[datetime | None]
     quote_deadline_missed_at: Mapped[datetime | None]
     diagnosis_deadline_missed_at: Mapped[datetime | None]
     triaged_at: Mapped[datetime | None]
     quoted_at: Mapped[datetime | None]
+    diagnosed_at: Mapped[datetime | None]
     handed_back_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
     anonymised_at: Mapped[datetime | None]  # personal data erased (retention)

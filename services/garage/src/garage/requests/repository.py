@@ -146,11 +146,12 @@ async def anonymise(session: AsyncSession, request_ids: list[UUID], now: datetim
     )
 
 
-# A quote is late until one is issued (`quoted_at`); a diagnosis until triage.
+# Each deadline: when it falls due, when it was flagged missed, what meets it — the first
+# quote issued; the diagnosis recorded after the drop-off (no drop-off, no deadline).
 _DEADLINES: dict[
     str,
     tuple[
-        InstrumentedAttribute[datetime],
+        InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None],
         InstrumentedAttribute[datetime | None],
         InstrumentedAttribute[datetime | None],
     ],
@@ -163,23 +164,27 @@ _DEADLINES: dict[
     "diagnosis": (
         GarageRequest.diagnosis_due_at,
         GarageRequest.diagnosis_deadline_missed_at,
-        GarageRequest.triaged_at,
+        GarageRequest.diagnosed_at,
     ),
 }
+# A request whose work is finished, or that ended, owes nothing any more.
+_NOTHING_OWED = CLOSED_STATUSES | {RequestStatus.DONE}
 
 
 async def claim_missed_deadlines(
     session: AsyncSession, now: datetime, deadline: str, limit: int = 200
 ) -> Sequence[GarageRequest]:
-    """Requests past a deadline not yet flagged, locked so concurrent workers skip them."""
-    due, missed, done = _DEADLINES[deadline]
+    """Requests past a pending deadline not yet flagged, locked so concurrent workers skip
+    them (the partial indexes `ix_garage_request_*_pending` serve this)."""
+    due, missed, met = _DEADLINES[deadline]
     statement = (
         select(GarageRequest)
         .where(
+            due.is_not(None),
             due < now,
             missed.is_(None),
-            done.is_(None),
-            GarageRequest.status.not_in([RequestStatus.CANCELLED, RequestStatus.ARCHIVED]),
+            met.is_(None),
+            GarageRequest.status.not_in(_NOTHING_OWED),
         )
         .order_by(due)
         .limit(limit)

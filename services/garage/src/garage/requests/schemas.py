@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -149,6 +149,7 @@ class RequestSummary(BaseModel):
     last_name: str
     first_name: str
     plate: str
+    provisional_plate: bool  # the SIV's WW series
     service_type: ServiceType
     urgency: Urgency
     submitted_at: datetime
@@ -172,6 +173,7 @@ def _summary_fields(request: GarageRequest) -> dict[str, Any]:
         "last_name": request.last_name,
         "first_name": request.first_name,
         "plate": request.plate,
+        "provisional_plate": request.provisional_plate,
         "service_type": request.service_type,
         "urgency": request.urgency,
         "submitted_at": request.submitted_at,
@@ -189,9 +191,13 @@ class RequestDetail(RequestSummary):
     make: str
     model: str
     vin: str | None
-    mileage_km: int
+    mileage_km: int  # as declared by the client
+    final_mileage_km: int | None  # read when the work was finished
     description: str
-    diagnosis_due_at: datetime
+    dropped_off_on: date | None
+    diagnosis_due_at: datetime | None  # set by the drop-off
+    diagnosis: str | None
+    diagnosed_at: datetime | None
     work_done: str | None
     tracking_url: str
     # Set once the client's personal data was erased (`personal_data_retention_days`
@@ -212,8 +218,12 @@ class RequestDetail(RequestSummary):
                 "model": request.model,
                 "vin": request.vin,
                 "mileage_km": request.mileage_km,
+                "final_mileage_km": request.final_mileage_km,
                 "description": request.description,
+                "dropped_off_on": request.dropped_off_on,
                 "diagnosis_due_at": request.diagnosis_due_at,
+                "diagnosis": request.diagnosis,
+                "diagnosed_at": request.diagnosed_at,
                 "work_done": request.work_done,
                 "tracking_url": tracking_url,
                 "anonymised_at": request.anonymised_at,
@@ -229,7 +239,17 @@ class Assignment(BaseModel):
     student_group: Text | None = Field(default=None, max_length=60)
 
 
-Action = Literal["triage", "schedule", "start", "finish", "hand_back", "archive", "cancel"]
+Action = Literal[
+    "triage",
+    "drop_off",
+    "diagnose",
+    "schedule",
+    "start",
+    "finish",
+    "hand_back",
+    "archive",
+    "cancel",
+]
 
 
 class TransitionRequest(BaseModel):
@@ -237,7 +257,10 @@ class TransitionRequest(BaseModel):
 
     action: Action
     session_ids: list[UUID] = Field(default_factory=list, max_length=20)  # schedule
+    dropped_off_on: date | None = None  # drop_off (default: today, garage time)
+    diagnosis: Text | None = Field(default=None, min_length=1, max_length=8000)  # diagnose
     work_done: Text | None = Field(default=None, max_length=8000)  # finish
+    mileage_km: int | None = Field(default=None, ge=0, le=2_000_000)  # finish: odometer
     note: Text | None = Field(default=None, max_length=2000)
 
 

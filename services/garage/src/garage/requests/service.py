@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from garage import workdays
 from garage.errors import TransitionNotAllowed
 from garage.events import (
     DeadlineMissedV1,
@@ -18,6 +19,7 @@ from garage.events import (
     RequestSubmittedV1,
     outbox,
 )
+from garage.normalisation import is_provisional_plate
 from garage.numbering.repository import next_reference
 from garage.requests import repository
 from garage.requests.models import GarageRequest, RequestHistory, RequestStatus
@@ -34,22 +36,25 @@ from garage.requests.schemas import (
 )
 from garage.settings import GarageSettings
 from guichet_common.events import new_event_id
-from guichet_common.http import NotFound, check_if_match
+from guichet_common.http import InvalidInput, NotFound, check_if_match
 from guichet_common.pagination import Paged, PageRequest
 
-# Actions a teacher takes: action -> (states it applies to, state it leads to).
+# Where a car can be before the work is finished.
+_OPEN = frozenset({S.SUBMITTED, S.TRIAGED, S.QUOTED, S.ACCEPTED, S.SCHEDULED, S.IN_PROGRESS})
+
+# Actions a teacher takes: action -> (states it applies to, state it leads to; None: the
+# status stays, the action is recorded in the history).
 # Quote decisions move quoted -> accepted | refused | expired (see quotes.service).
-TRANSITIONS: dict[str, tuple[frozenset[S], S]] = {
+TRANSITIONS: dict[str, tuple[frozenset[S], S | None]] = {
     "triage": (frozenset({S.SUBMITTED}), S.TRIAGED),
+    "drop_off": (_OPEN - {S.IN_PROGRESS}, None),  # the car is at the garage
+    "diagnose": (_OPEN, None),
     "schedule": (frozenset({S.ACCEPTED}), S.SCHEDULED),
     "start": (frozenset({S.ACCEPTED, S.SCHEDULED}), S.IN_PROGRESS),
     "finish": (frozenset({S.IN_PROGRESS}), S.DONE),
     "hand_back": (frozenset({S.DONE}), S.HANDED_BACK),
     "archive": (frozenset({S.HANDED_BACK, S.REFUSED, S.EXPIRED, S.CANCELLED}), S.ARCHIVED),
-    "cancel": (
-        frozenset({S.SUBMITTED, S.TRIAGED, S.QUOTED, S.ACCEPTED, S.SCHEDULED, S.IN_PROGRESS}),
-        S.CANCELLED,
-    ),
+    "cancel": (_OPEN, S.CANCELLED),
 }
 
 # A tracking token is 24 random bytes, URL-safe base64: anything else was never issued.
@@ -71,7 +76,7 @@ def target_of(request: GarageRequest, action: str) -> RequestStatus:
             status_now=request.status,
             allowed_actions=allowed_actions(request.status),
         )
-    return target
+    return request.status if target is None else target
 
 
 def tracking_url(settings: GarageSettings, request: GarageRequest) -> str:
@@ -96,12 +101,55 @@ def new_request(settings: GarageSettings, data: RequestSubmission, now: datetime
         id=new_event_id(),
         status=S.SUBMITTED,
         **data.model_dump(exclude={"consent"}),
+        provisional_plate=is_provisional_plate(data.plate),
         consent_at=now,
         tracking_token=secrets.token_urlsafe(TRACKING_TOKEN_BYTES),
         submitted_at=now,
-        quote_due_at=now + timedelta(hours=settings.quote_deadline_hours),
-        diagnosis_due_at=now + timedelta(hours=settings.diagnosis_deadline_hours),
+        quote_due_at=_due(
+            settings, now.astimezone(settings.zone).date(), settings.quote_deadline_working_days
+        ),
     )
+
+
+def _due(settings: GarageSettings, start: date, working_days: int) -> datetime:
+    """When the `working_days`-th working day of the garage after `start` ends."""
+    last = workdays.add_working_days(start, working_days, settings.school_zone, settings.department)
+    return workdays.end_of_day(last, settings.zone)
+
+
+def record_drop_off(
+    settings: GarageSettings, request: GarageRequest, dropped_off_on: date | None, now: datetime
+) -> None:
+    """The "date de dépôt" (today by default): the diagnosis is due from it. A later call
+    corrects the date, until the diagnosis is recorded."""
+    today = now.astimezone(settings.zone).date()
+    day = dropped_off_on or today
+    if day > today:
+        raise InvalidInput("the drop-off date cannot be in the future", field="dropped_off_on")
+    if day < request.submitted_at.astimezone(settings.zone).date():
+        raise InvalidInput(
+            "the car cannot be dropped off before the request", field="dropped_off_on"
+        )
+    if request.diagnosed_at is not None:
+        raise TransitionNotAllowed(
+            "the diagnosis is recorded: the drop-off date is final",
+            allowed_actions=allowed_actions(request.status),
+        )
+    request.dropped_off_on = day
+    request.diagnosis_due_at = _due(settings, day, settings.diagnosis_deadline_working_days)
+
+
+def record_diagnosis(request: GarageRequest, diagnosis: str | None, now: datetime) -> None:
+    """What the teachers found, once the car is at the garage: meets the diagnosis deadline."""
+    if diagnosis is None:
+        raise InvalidInput("diagnose needs the diagnosis text", field="diagnosis")
+    if request.dropped_off_on is None:
+        raise TransitionNotAllowed(
+            "the car has not been dropped off: record the drop-off first",
+            allowed_actions=allowed_actions(request.status),
+        )
+    request.diagnosis = diagnosis
+    request.diagnosed_at = request.diagnosed_at or now
 
 
 async def store_new(
@@ -113,7 +161,7 @@ async def store_new(
     submission waits for it: the number is taken last, after what needs none (the history
     line here, the draft quote before; their foreign keys are checked at commit)."""
     await _record(session, request, "submit", None, "client", None)
-    request.number = await next_reference(session, "DEM", now.year)
+    request.number = await next_reference(session, "DEM", now.astimezone(settings.zone).year)
     await repository.save(session, request)
     await outbox.publish(
         session,
@@ -183,9 +231,13 @@ async def move(
     actor: str,
     note: str | None = None,
 ) -> GarageRequest:
-    """Every status change: the row, a history line and a status event, together. The
-    caller sets what else the action changes on `request` before."""
+    """Every action: the row and a history line; a status change also publishes its event,
+    together. The caller sets what else the action changes on `request` before."""
     from_status = request.status
+    if to_status == from_status:  # drop_off, diagnose: recorded, nothing to tell
+        await repository.save(session, request)
+        await _record(session, request, action, from_status, actor, note)
+        return request
     request.status = to_status
     await repository.save(session, request)
     await _record(session, request, action, from_status, actor, note)
@@ -266,6 +318,7 @@ async def flag_missed_deadlines(
                 due_at = request.quote_due_at
             else:
                 request.diagnosis_deadline_missed_at = now
+                assert request.diagnosis_due_at is not None  # claimed for being past it
                 due_at = request.diagnosis_due_at
             await repository.save(session, request)
             event = DeadlineMissedV1(

@@ -86,6 +86,17 @@ class GarageRequestReadyForPickupV1(GarageEvent):
     event_type = "garage.request.ready_for_pickup.v1"
     plate: str
     tracking_url: str
+    invoice_number: str
+    invoice_total_incl_tax: Decimal
+    invoice_pdf_url: str  # public (through the tracking link): attached at send time
+
+
+class GarageQuoteExpiredV1(GarageEvent):
+    event_type = "garage.quote.expired.v1"
+    quote_number: str
+    version: int
+    is_supplement: bool
+    valid_until: date
 
 
 class GarageDeadlineMissedV1(GarageEvent):
@@ -101,6 +112,7 @@ CONSUMED: tuple[type[Event], ...] = (
     GarageQuoteRefusedV1,
     GarageRequestScheduledV1,
     GarageRequestReadyForPickupV1,
+    GarageQuoteExpiredV1,
     GarageDeadlineMissedV1,
 )
 
@@ -109,13 +121,20 @@ TEACHERS = ConfiguredList("garage_teachers")
 
 RULES: tuple[Rule, ...] = (
     Rule("garage.request.submitted.v1", "garage_request_submitted", CLIENT),
+    Rule("garage.request.submitted.v1", "garage_request_submitted_teachers", TEACHERS),
     Rule("garage.quote.issued.v1", "garage_quote_issued", CLIENT, attach_pdf_from="pdf_url"),
     Rule("garage.quote.accepted.v1", "garage_quote_accepted_client", CLIENT),
     Rule("garage.quote.accepted.v1", "garage_quote_accepted_teachers", TEACHERS),
     Rule("garage.quote.refused.v1", "garage_quote_refused_client", CLIENT),
     Rule("garage.quote.refused.v1", "garage_quote_refused_teachers", TEACHERS),
     Rule("garage.request.scheduled.v1", "garage_request_scheduled", CLIENT),
-    Rule("garage.request.ready_for_pickup.v1", "garage_request_ready_for_pickup", CLIENT),
+    Rule(
+        "garage.request.ready_for_pickup.v1",
+        "garage_request_ready_for_pickup",
+        CLIENT,
+        attach_pdf_from="invoice_pdf_url",
+    ),
+    Rule("garage.quote.expired.v1", "garage_quote_expired_teachers", TEACHERS),
     Rule("garage.deadline.missed.v1", "garage_deadline_missed", TEACHERS),
 )
 
@@ -190,6 +209,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         **_CLIENT,
         "plate": "AB-123-CD",
         "tracking_url": _TRACKING,
+        "invoice_number": "FAC-2026-0042",
+        "invoice_total_incl_tax": "130.80",
+        "invoice_pdf_url": f"{_TRACKING}/facture.pdf",
+    },
+    "garage.quote.expired.v1": {
+        **_CLIENT,
+        "quote_number": "DEV-2026-0017",
+        "version": 2,
+        "is_supplement": False,
+        "valid_until": "2026-12-23",
     },
     "garage.deadline.missed.v1": {
         **_CLIENT,

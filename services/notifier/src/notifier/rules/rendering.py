@@ -1,9 +1,11 @@
 """Jinja2 rendering of the paired templates, in French: strict undefined, autoescaped HTML,
-money and dates formatted by Babel. Labels come from the events themselves: producers send
-the French label of every code they carry."""
+money and dates formatted by Babel, times in the notifier's time zone (`GUICHET_TIMEZONE`,
+given to each render). Labels come from the events themselves: producers send the French
+label of every code they carry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,12 +21,13 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     TemplateNotFound,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 LOCALE = "fr_FR"
-PARIS = ZoneInfo("Europe/Paris")
 
 
 class UnknownTemplate(LookupError):
@@ -43,27 +46,39 @@ def money(value: str | Decimal | float) -> str:
     return format_currency(Decimal(str(value)), "EUR", locale=LOCALE)
 
 
-def _as_datetime(value: str | datetime) -> datetime:
+def _as_datetime(value: str | datetime, zone: ZoneInfo) -> datetime:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(PARIS)
+    return moment.astimezone(zone)
 
 
-def long_date(value: str | date | datetime) -> str:
+def long_date(value: str | date | datetime, zone: ZoneInfo) -> str:
     """ "2026-11-23" → "lundi 23 novembre 2026"."""
     if isinstance(value, str):
-        value = _as_datetime(value) if "T" in value else date.fromisoformat(value)
+        value = _as_datetime(value, zone) if "T" in value else date.fromisoformat(value)
     elif isinstance(value, datetime):
-        value = value.astimezone(PARIS)
+        value = value.astimezone(zone)
     return format_date(value, "full", locale=LOCALE)
 
 
-def long_datetime(value: str | datetime) -> str:
-    """→ "lundi 23 novembre 2026 à 09:30" (Paris time)."""
-    return format_datetime(_as_datetime(value), "EEEE d MMMM y 'à' HH:mm", locale=LOCALE)
+def long_datetime(value: str | datetime, zone: ZoneInfo) -> str:
+    """→ "lundi 23 novembre 2026 à 09:30" in `zone`."""
+    return format_datetime(_as_datetime(value, zone), "EEEE d MMMM y 'à' HH:mm", locale=LOCALE)
 
 
-def hour(value: str | datetime) -> str:
-    return format_time(_as_datetime(value), "HH:mm", locale=LOCALE)
+def hour(value: str | datetime, zone: ZoneInfo) -> str:
+    return format_time(_as_datetime(value, zone), "HH:mm", locale=LOCALE)
+
+
+def _in_render_zone(
+    formatter: Callable[[Any, ZoneInfo], str],
+) -> Callable[[Context, Any], str]:
+    """A Jinja filter formatting in the zone its render was given."""
+
+    @pass_context
+    def jinja_filter(context: Context, value: Any) -> str:
+        return formatter(value, context["zone"])
+
+    return jinja_filter
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +91,12 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(money=money, long_date=long_date, long_datetime=long_datetime, hour=hour)
+    env.filters.update(
+        money=money,
+        long_date=_in_render_zone(long_date),
+        long_datetime=_in_render_zone(long_datetime),
+        hour=_in_render_zone(hour),
+    )
     return env
 
 
@@ -88,9 +108,10 @@ def template_names() -> list[str]:
     )
 
 
-def render(template: str, context: dict[str, Any]) -> RenderedEmail:
-    """The subject is the `subject` block of the text template. Raises jinja2's
-    UndefinedError when the context lacks a variable the template uses."""
+def render(template: str, context: dict[str, Any], zone: ZoneInfo) -> RenderedEmail:
+    """The subject is the `subject` block of the text template; times are in `zone`.
+    Raises jinja2's UndefinedError when the context lacks a variable the template uses."""
+    context = {**context, "zone": zone}
     env = environment()
     try:
         text_template = env.get_template(f"{template}.txt.j2")

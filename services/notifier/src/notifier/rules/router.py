@@ -28,10 +28,10 @@ async def list_templates(_staff: StaffReads) -> list[TemplateInfo]:
 
 @router.post("/{name}/preview", response_model=PreviewOut, responses={404: PROBLEM, 422: PROBLEM})
 async def preview_template(
-    name: Text, _staff: StaffReads, body: PreviewRequest | None = None
+    name: Text, _staff: StaffReads, settings: SettingsDep, body: PreviewRequest | None = None
 ) -> PreviewOut:
     """Renders the template with `data`, or with the rule's sample payload."""
-    rendered = service.preview(name, body.data if body else None)
+    rendered = service.preview(name, body.data if body else None, settings.zone)
     return PreviewOut(subject=rendered.subject, text=rendered.text, html=rendered.html)
 
 

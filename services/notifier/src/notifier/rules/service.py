@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,11 +84,11 @@ def _rule(name: str) -> Rule:
     return rule
 
 
-def preview(name: str, data: dict[str, Any] | None) -> RenderedEmail:
+def preview(name: str, data: dict[str, Any] | None, zone: ZoneInfo) -> RenderedEmail:
     """The template rendered with `data`, or with its rule's sample payload."""
     rule = _rule(name)
     try:
-        return render(name, data if data is not None else SAMPLES[rule.event_type])
+        return render(name, data if data is not None else SAMPLES[rule.event_type], zone)
     except TemplateError as exc:
         raise InvalidInput(f"the template cannot render this data: {exc}", field="data") from exc
 
@@ -104,7 +105,7 @@ async def send_test(
     real delivery through the sender, visible in the timeline of subject `TEST-<name>`."""
     rule = _rule(name)
     payload = data if data is not None else SAMPLES[rule.event_type]
-    rendered = preview(name, payload)
+    rendered = preview(name, payload, settings.zone)
     event = StoredEvent(
         id=new_event_id(),
         type=rule.event_type,

@@ -346,7 +346,9 @@ class Sender:
                 left_out = f"sent without its attachment: {exc}"
         try:
             rendered = render(
-                delivery.template, {**event.data, "attachment_left_out": left_out is not None}
+                delivery.template,
+                {**event.data, "attachment_left_out": left_out is not None},
+                self.settings.zone,
             )
         except (TemplateError, UnknownTemplate) as exc:
             raise PermanentFailure(f"template {delivery.template}: {exc}") from exc
@@ -374,7 +376,8 @@ class Sender:
             raise TemporaryFailure(f"attachment {url}: {type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
             raise TemporaryFailure(f"attachment {url}: HTTP {response.status_code}")
-        number = data.get("quote_number")
+        # Named after the document it is: the quote's or the invoice's number.
+        number = data.get("quote_number") or data.get("invoice_number")
         name = f"{number}.pdf" if number else PurePosixPath(httpx.URL(url).path).name
         return Attachment(filename=name or "document.pdf", content=response.content)
 
