@@ -86,8 +86,9 @@ class Guichet:
                 raise AssertionError(f"guichet up not healthy: {self.log.read_text()[-3000:]}")
             time.sleep(0.3)
 
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGINT)
+    def stop(self, signum: signal.Signals = signal.SIGINT) -> int:
+        """Ctrl-C by default; SIGTERM as a service manager stops it."""
+        self.process.send_signal(signum)
         try:
             return self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:

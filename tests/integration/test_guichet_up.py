@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -133,7 +134,8 @@ def test_guichet_up_serves_everything_and_keeps_data(data_dir: Path) -> None:
         kept = run_sql(data_dir, "SELECT name FROM ticketing.api_key WHERE key_id = 'persisted'")
         assert kept == "kept across restarts"
     finally:
-        assert second.stop() == 0
+        assert second.stop(signal.SIGTERM) == 0
+    assert EmbeddedPostgres(data_dir).running_port() is None, "SIGTERM must stop PostgreSQL"
 
 
 def test_a_busy_port_is_said_in_one_sentence_before_anything_starts(tmp_path: Path) -> None:

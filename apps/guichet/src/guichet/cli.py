@@ -9,6 +9,7 @@ import contextlib
 import ctypes.util
 import fcntl
 import os
+import signal
 import socket
 from datetime import timedelta
 from pathlib import Path
@@ -102,6 +103,14 @@ def _missing_pdf_packages() -> list[str]:
     return [package for lib, package in PDF_LIBRARIES.items() if not ctypes.util.find_library(lib)]
 
 
+class Terminated(Exception):
+    """SIGTERM (a service manager, `kill`, `timeout`): stop as Ctrl-C does."""
+
+
+def _terminated(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
 def _garage_identity_warning() -> str | None:
     """The garage issues no quote or invoice until its legal identity is set."""
     from garage.settings import GarageSettings
@@ -162,6 +171,9 @@ def up(
         database_url = embedded.start()
         os.environ["GUICHET_DATABASE_URL"] = database_url
     url_file = local.url_file(directory)
+    # uvicorn stops on SIGTERM too, then raises it again: with the default handler the
+    # process would die there, before the embedded PostgreSQL is stopped below.
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         asyncio.run(migrate(database_url))
         server = uvicorn.Server(
@@ -176,8 +188,11 @@ def up(
         )
         url_file.parent.mkdir(parents=True, exist_ok=True)
         url_file.write_text(_local_url(host, port) + "\n")
-        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once done
+        # uvicorn raises the signal that stopped it again once done.
+        with contextlib.suppress(KeyboardInterrupt, Terminated):
             server.run()
+    except Terminated:
+        pass  # stopped before serving: nothing more to do than below
     finally:
         url_file.unlink(missing_ok=True)
         if embedded is not None:
