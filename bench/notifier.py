@@ -22,7 +22,6 @@ import json
 import multiprocessing as mp
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,7 +47,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 from guichet_common.db import SessionFactory, make_session_factory, unit_of_work  # noqa: E402
 from guichet_common.events import new_event_id  # noqa: E402
 from guichet_common.settings import asyncpg_url  # noqa: E402
+from guichet_common.testing.bench import wait_port  # noqa: E402
 from guichet_common.testing.plugin import alembic_upgrade  # noqa: E402
+from guichet_common.testing.server import free_port  # noqa: E402
 from notifier.deliveries import service as deliveries_service  # noqa: E402
 from notifier.deliveries.models import (  # noqa: E402
     AttemptTrigger,
@@ -71,22 +72,6 @@ DATABASE_URL = asyncpg_url(
 )
 SERVICE_ROOT = Path(__file__).resolve().parents[1] / "services" / "notifier"
 CONCURRENCY = NotifierSettings().sender_webhook_concurrency
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_port(port: int) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 # --- sinks, each in its own process -------------------------------------------------------
