@@ -7,8 +7,14 @@ from fastapi import FastAPI
 from guichet_common.runtime import Resources, ServiceDefinition, create_service_app, no_state
 from imaging.db import Base, plumbing
 from imaging.events import outbox, published
+from imaging.hosts.router import router as hosts_router
+from imaging.inventory.router import router as inventory_router
+from imaging.naming.router import router as naming_router
+from imaging.renewal.router import router as renewal_router
 from imaging.settings import SERVICE, ImagingSettings
+from imaging.sites.router import router as sites_router
 from imaging.subscriptions import subscriptions
+from imaging.transfer.router import router as transfer_router
 
 
 def definition(
@@ -24,6 +30,14 @@ def definition(
         outbox=outbox,
         published=published,
         lifespan=no_state,
+        routers=[
+            sites_router,
+            naming_router,
+            hosts_router,
+            inventory_router,
+            renewal_router,
+            transfer_router,
+        ],
         subscriptions=subscriptions,
     )
 

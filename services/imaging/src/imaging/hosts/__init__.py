@@ -1,0 +1,1 @@
+"""The park's hosts: registered and named, changed, renamed, retired; their MACs and groups."""

@@ -1,0 +1,1 @@
+"""Agents' inventories: each host's history, what changed, its software compliance."""

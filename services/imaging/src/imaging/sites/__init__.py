@@ -1,0 +1,1 @@
+"""Sites (schools and offices), their rooms and their host groups."""
