@@ -25,8 +25,10 @@ app = typer.Typer(
 )
 dlq_app = typer.Typer(help="Messages parked after their last retry.", no_args_is_help=True)
 outbox_app = typer.Typer(help="The services' transactional outboxes.", no_args_is_help=True)
+imaging_app = typer.Typer(help="The PC park.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(imaging_app, name="imaging")
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./var)")]
 UrlOption = Annotated[
@@ -463,6 +465,61 @@ async def _resend(database_url: str, name: str, event_ids: list[str] | None) -> 
             )
     finally:
         await engine.dispose()
+
+
+@imaging_app.command("republish")
+def imaging_republish_command(
+    url: UrlOption = None, token: TokenOption = None, data_dir: DataDir = None
+) -> None:
+    """Send every site, room and host again as events, with their versions, for a consumer
+    that came later (ticketing's read model): in GUICHET_DATABASE_URL directly, else
+    through the running Guichet. Consumers keep the highest version: running it twice
+    changes nothing for them."""
+    import asyncio
+
+    database_url = None if url else os.environ.get("GUICHET_DATABASE_URL")
+    if database_url:
+        count = asyncio.run(_republish_park(database_url))
+    else:
+        count = _ops_call("POST", "/api/imaging/republish", data_dir, url, token)["events"]
+    typer.echo(f"imaging: {count} event(s) of the park sent again")
+
+
+async def _republish_park(database_url: str) -> int:
+    from guichet_common.db import make_engine, make_session_factory, unit_of_work
+    from guichet_common.settings import asyncpg_url
+    from imaging.transfer.service import republish_park
+
+    engine = make_engine(asyncpg_url(database_url), pool_size=1)
+    try:
+        async with unit_of_work(make_session_factory(engine)) as session:
+            return await republish_park(session)
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def demo(url: UrlOption = None, token: TokenOption = None, data_dir: DataDir = None) -> None:
+    """Load a small, believable park through the HTTP API, as a client would: collèges of
+    the Loiret (zone B) and a lycée (zone C), rooms, naming policies, a few hundred hosts
+    and their inventories. Running it again changes nothing."""
+    from guichet import demo as demo_data
+
+    directory = local.data_dir(data_dir)
+    admin_token = token or mint_token(
+        local.jwt_secret(directory),
+        subject="guichet-demo",
+        roles=[Role.ADMIN.value],
+        ttl=timedelta(minutes=30),
+        issuer=local.jwt_issuer(),
+    )
+    try:
+        base = local.running_url(directory, url)
+        summary = demo_data.load(base, admin_token)
+    except (local.LocalError, demo_data.DemoError) as exc:
+        raise fail(str(exc)) from exc
+    for line in summary:
+        typer.echo(line)
 
 
 @app.command()

@@ -1,0 +1,60 @@
+"""`guichet demo` against a real `guichet up`: a believable park through the HTTP API,
+and nothing changed when it runs again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from guichet_common.embedded import EmbeddedPostgres
+
+from .running import Guichet, clean_env, cli_token
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "var"
+    yield path
+    EmbeddedPostgres(path).stop()  # whatever happened, leave no server behind
+
+
+def demo(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "guichet", "demo", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean_env(),
+    )
+
+
+def test_the_demo_park_loads_once(data_dir: Path) -> None:
+    guichet = Guichet(data_dir)
+    try:
+        first = demo(data_dir)
+        assert first.returncode == 0, first.stderr
+        assert "hosts: 336 created, 0 already there" in first.stdout
+        assert "sites: 8 created" in first.stdout and "inventories: 40 created" in first.stdout
+        second = demo(data_dir)
+        assert second.returncode == 0, second.stderr
+        assert all(" 0 created" in line for line in second.stdout.splitlines()), second.stdout
+
+        headers = {"Authorization": f"Bearer {cli_token(data_dir, 'technician', 'tech')}"}
+        hosts = httpx.get(
+            f"{guichet.base}/api/imaging/hosts",
+            params={"site": "CHY-PC", "kind": "copier"},
+            headers=headers,
+            timeout=30,
+        ).json()["items"]
+        assert sorted(h["hostname"] for h in hosts) == ["KPC-ADMIN-01", "KPC-ULIS-01"]
+        site = httpx.get(f"{guichet.base}/api/imaging/sites/CHY-PC", headers=headers, timeout=30)
+        assert site.json()["zone"] == "B" and site.json()["name"] == "Collège Pierre de Coubertin"
+    finally:
+        assert guichet.stop() == 0
