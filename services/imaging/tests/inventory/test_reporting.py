@@ -198,6 +198,24 @@ async def test_a_dock_mac_on_several_hosts_and_virtual_interfaces_are_left_out(
     assert refused.json()["status"] == "error"
 
 
+async def test_a_relabelled_pc_reports_to_its_live_record_not_the_retired_one(
+    reporter: Reporter, kit: Any
+) -> None:
+    """The old record keeps the serial; the new one was registered with the MAC only."""
+    serial, mac = new_serial(), new_mac()
+    old = await reporter.register(serial=serial)
+    path = f"/api/imaging/hosts/{old['asset_tag']}/retire"
+    etag = await kit.etag(f"/api/imaging/hosts/{old['asset_tag']}")
+    retired = await kit.client.post(path, headers={**kit.supervisor, "If-Match": etag})
+    assert retired.status_code == 200, retired.text
+    live = await reporter.register(macs=[mac])
+
+    await reporter.report(dell(serial, mac))
+
+    assert len((await reporter.history(live["asset_tag"]))["items"]) == 1
+    assert (await reporter.history(old["asset_tag"]))["items"] == []
+
+
 async def test_the_asset_tag_in_the_firmware_is_the_last_resort(reporter: Reporter) -> None:
     asset_tag = new_tag()
     host = await reporter.register(asset_tag=asset_tag)

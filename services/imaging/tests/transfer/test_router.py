@@ -44,10 +44,12 @@ async def test_bad_lines_are_all_reported_and_nothing_is_stored(kit: Kit) -> Non
     assert problem["lines"] == 4 and problem["rejected"] == 2
     assert await count(kit, "site") == before
 
+    events_before = await count(kit, "outbox")
     dry = await post_csv(kit, "sites", bad.encode("cp1252"), dry_run="true")
     assert dry.status_code == 200, dry.text
     assert (dry.json()["created"], dry.json()["rejected"]) == (2, 2)
     assert await count(kit, "site") == before, "a dry run stores nothing"
+    assert await count(kit, "outbox") == events_before, "and publishes nothing"
 
     partial = await post_csv(kit, "sites", bad.encode("cp1252"), partial="true")
     assert partial.status_code == 200, partial.text
@@ -78,6 +80,12 @@ async def test_hosts_keep_the_names_they_have_and_get_one_otherwise(kit: Kit) ->
     refused = await post_csv(kit, "hosts", hosts.encode())
     assert refused.status_code == 422
     assert {(e["line"], e["field"]) for e in refused.json()["errors"]} >= {(4, "macs.0")}
+    assert await count(kit, "host", "asset_tag LIKE 'CSV-%'") == 0
+
+    names_before = await count(kit, "hostname")
+    dry = await post_csv(kit, "hosts", hosts.encode(), partial="true", dry_run="true")
+    assert (dry.status_code, dry.json()["created"]) == (200, 2)
+    assert await count(kit, "hostname") == names_before, "a dry run reserves no name"
     assert await count(kit, "host", "asset_tag LIKE 'CSV-%'") == 0
 
     imported = await post_csv(kit, "hosts", hosts.encode(), partial="true")
@@ -129,3 +137,22 @@ async def test_republish_sends_the_park_again_with_the_same_versions(kit: Kit) -
     assert (
         await kit.client.post("/api/imaging/republish", headers=kit.technician)
     ).status_code == 403
+
+
+async def test_a_line_repeated_in_the_file_is_reported_not_merged(kit: Kit) -> None:
+    body = b"code;nom;zone\nCSV-TWICE;Premier;B\ncsv-twice;Second;C\n"
+    refused = await post_csv(kit, "sites", body)
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"line": 3, "field": None, "message": "repeats line 2"}]
+    assert await count(kit, "site", "upper(code) = 'CSV-TWICE'") == 0
+
+
+async def test_a_broken_file_or_a_nul_is_named_not_a_server_error(kit: Kit) -> None:
+    unclosed = b'code;nom;zone\nCSV-Q;"' + b"x" * 140_000 + b"\n"
+    broken = await post_csv(kit, "sites", unclosed)
+    assert broken.status_code == 422, broken.text
+    assert broken.json()["field"] == "file" and "line" in broken.json()["detail"]
+    nul = await post_csv(kit, "rooms", b"site;code;nom\nA\x00B;C1;Salle\n")
+    assert nul.status_code == 422, nul.text
+    assert nul.json()["errors"][0]["line"] == 2
+    assert nul.json()["errors"][0]["field"] == "site_code"

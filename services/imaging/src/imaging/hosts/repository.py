@@ -23,7 +23,11 @@ HOST_ORDER = KeysetOrder((Host.hostname, Host.id))
 # Hosts in service first, then the most recent: the likeliest match of a machine.
 _matching_order = (Host.status == HostStatus.RETIRED, Host.created_at.desc(), Host.id)
 _by_asset_tag = select(Host).where(Host.asset_tag == bindparam("asset_tag", type_=String))
-_by_asset_tag_for_update = _by_asset_tag.with_for_update(of=Host)
+# Locked, and read again: a host already in the session would keep its values from before
+# the lock otherwise (SQLAlchemy's identity map), and write over what another committed.
+_by_asset_tag_for_update = _by_asset_tag.with_for_update(of=Host).execution_options(
+    populate_existing=True
+)
 _by_id = select(Host).where(Host.id == bindparam("host_id"))
 _by_serial = (
     select(Host).where(Host.serial == bindparam("serial", type_=String)).order_by(*_matching_order)

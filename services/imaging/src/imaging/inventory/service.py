@@ -86,12 +86,14 @@ async def match_host(session: AsyncSession, message: AgentMessage) -> Host:
     content = message.inventory_content()
     serials = readers.serials_of(content)
     macs = readers.macs_of(content)[:MAX_MATCHED_MACS]
+    retired: Host | None = None  # a serial only a retired host has: the last resort
     for serial in serials:
         found = _in_service_first(await hosts_repository.find_by_serial(session, serial))
         if len(found) > 1:
             raise Conflict(f"ambiguous host: the serial {serial} is on {_tags(found)}")
-        if found:
+        if found and found[0].status != HostStatus.RETIRED:
             return found[0]
+        retired = retired or (found[0] if found else None)
     by_mac: dict[UUID, Host] = {}
     for mac in macs:
         found = await hosts_repository.find_by_mac(session, mac)
@@ -109,6 +111,8 @@ async def match_host(session: AsyncSession, message: AgentMessage) -> Host:
     known = await repository.host_of_device(session, message.deviceid)
     if known is not None:
         return known
+    if retired is not None:  # a re-labelled PC's old record, and nothing live matches
+        return retired
     raise NotFound(
         "unknown host: register it first "
         f"(serial {', '.join(serials) or 'none'}, MACs {', '.join(macs) or 'none'}"

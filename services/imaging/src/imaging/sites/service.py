@@ -10,6 +10,7 @@ keeping the highest version, change nothing."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -250,13 +251,18 @@ async def update_room(
 
 
 async def remove_room(
-    session: AsyncSession, site: Site, room_code: str, *, if_match: str | None
+    session: AsyncSession,
+    site: Site,
+    room_code: str,
+    *,
+    if_match: str | None,
+    now: datetime | None = None,
 ) -> None:
     """The room leaves the lists and its code is free; hosts keep it in their history.
     `imaging.room.removed.v1`."""
     room = await get_room(session, site, room_code, for_update=True)
     check_if_match(if_match, room.version)
-    room.removed_at = utcnow()
+    room.removed_at = now or utcnow()
     await repository.save(session, room)
     await outbox.publish(session, RoomRemovedV1(**room_event_fields(site, room)), subject=site.code)
 

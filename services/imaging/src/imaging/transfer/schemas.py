@@ -88,7 +88,24 @@ def read_rows(kind: Kind, data: bytes) -> list[Row]:
         raise SpreadsheetError("the first line must name the columns")
     delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader)
+    try:
+        fields = _fields(kind, next(reader))
+        rows = []
+        for cells in reader:
+            values = {
+                field: cell.strip()
+                for field, cell in zip(fields, cells, strict=False)
+                if cell.strip()
+            }
+            if values:
+                rows.append(Row(reader.line_num, values))  # as the spreadsheet numbers it
+    except csv.Error as exc:  # a quote never closed, a cell past the csv module's limit
+        raise SpreadsheetError(f"line {reader.line_num}: {exc}") from exc
+    return rows
+
+
+def _fields(kind: Kind, header: list[str]) -> list[str]:
+    """The API's field name of each column, whether named in French or as the API does."""
     known = COLUMNS[kind]
     api_names = set(known.values())
     fields: list[str] = []
@@ -99,14 +116,7 @@ def read_rows(kind: Kind, data: bytes) -> list[Row]:
             expected = ", ".join(known)
             raise SpreadsheetError(f"unknown column {cell!r}: the columns are {expected}")
         fields.append(name)
-    rows = []
-    for index, cells in enumerate(reader, start=2):
-        values = {
-            field: cell.strip() for field, cell in zip(fields, cells, strict=False) if cell.strip()
-        }
-        if values:
-            rows.append(Row(index, values))
-    return rows
+    return fields
 
 
 def split_list(cell: str) -> list[str]:

@@ -10,6 +10,7 @@ given in the file (a name already on the domain) is kept, not reallocated."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from imaging.hosts.schemas import HostIn
 from imaging.naming.schemas import KIND_LABELS, NETWORK_LABELS
 from imaging.settings import ImagingSettings
 from imaging.sites import service as sites
-from imaging.sites.schemas import ROOM_KIND_LABELS, SITE_KIND_LABELS, RoomIn, SiteIn
+from imaging.sites.schemas import ROOM_KIND_LABELS, SITE_KIND_LABELS, RoomIn, SiteCode, SiteIn
 from imaging.transfer import repository
 from imaging.transfer.schemas import (
     LIST_FIELDS,
@@ -98,55 +99,56 @@ async def import_file(
         rows = read_rows(kind, data)
     except SpreadsheetError as exc:
         raise InvalidInput(str(exc), field="file") from exc
-    schema, exists, register = _handlers(session, settings, kind, principal, now)
-
-    def site_of(data: BaseModel) -> str:
-        assert isinstance(data, RoomRow | HostIn)
-        return data.site_code
-
+    handler = _handler(session, settings, kind, principal, now)
     errors: list[LineError] = []
     created = existing = 0
-    everything = await session.begin_nested()  # a dry run rolls it all back
-    for row in rows:
-        try:
-            data_in = schema.model_validate(_payload(row))
-        except ValidationError as exc:
-            errors += [
-                LineError(line=row.line, field=_field(e["loc"]) or None, message=e["msg"])
-                for e in exc.errors()
-            ]
-            continue
-        try:
-            check_site(principal, data_in.code if isinstance(data_in, SiteIn) else site_of(data_in))
-            if await exists(data_in):
-                existing += 1
+    first_line: dict[str, int] = {}  # a key's first line in the file
+    async with session.begin_nested() as everything:  # a dry run rolls it all back
+        for row in rows:
+            try:
+                data_in = handler.schema.model_validate(_payload(row))
+            except ValidationError as exc:
+                errors += [
+                    LineError(line=row.line, field=_field(e["loc"]) or None, message=e["msg"])
+                    for e in exc.errors()
+                ]
                 continue
-            async with session.begin_nested():  # a refused line leaves no trace
-                await register(data_in)
-            created += 1
-        except ProblemError as exc:
-            field = exc.extra.get("field")
-            errors.append(
-                LineError(
-                    line=row.line,
-                    field=str(field) if field else None,
-                    message=exc.detail or exc.title,
+            key = handler.key(data_in)
+            if key in first_line:
+                errors.append(
+                    LineError(line=row.line, field=None, message=f"repeats line {first_line[key]}")
                 )
-            )
-    rejected = len({error.line for error in errors})
-    report = ImportReport(
-        kind=kind,
-        dry_run=dry_run,
-        lines=len(rows),
-        created=created,
-        existing=existing,
-        rejected=rejected,
-        errors=errors,
-    )
-    if dry_run or (errors and not partial):
-        await everything.rollback()
-    else:
-        await everything.commit()
+                continue
+            first_line[key] = row.line
+            try:
+                check_site(principal, handler.site(data_in))
+                if await handler.exists(data_in):
+                    existing += 1
+                    continue
+                async with session.begin_nested():  # a refused line leaves no trace
+                    await handler.register(data_in)
+                created += 1
+            except ProblemError as exc:
+                field = exc.extra.get("field")
+                errors.append(
+                    LineError(
+                        line=row.line,
+                        field=str(field) if field else None,
+                        message=exc.detail or exc.title,
+                    )
+                )
+        rejected = len({error.line for error in errors})
+        report = ImportReport(
+            kind=kind,
+            dry_run=dry_run,
+            lines=len(rows),
+            created=created,
+            existing=existing,
+            rejected=rejected,
+            errors=errors,
+        )
+        if dry_run or (errors and not partial):
+            await everything.rollback()
     if errors and not partial and not dry_run:
         raise ImportRefused(
             f"{rejected} of {len(rows)} line(s) are bad: fix them, or ask for a partial import",
@@ -155,13 +157,24 @@ async def import_file(
     return report
 
 
-def _handlers(
+@dataclass(frozen=True)
+class LineHandler:
+    """How the lines of one kind of file are read, keyed, checked and registered."""
+
+    schema: type[BaseModel]
+    key: Callable[[BaseModel], str]  # what a line registers, to find it repeated
+    site: Callable[[BaseModel], str]  # the site it belongs to, for site-limited callers
+    exists: Exists
+    register: Register
+
+
+def _handler(
     session: AsyncSession,
     settings: ImagingSettings,
     kind: Kind,
     principal: Principal,
     now: datetime,
-) -> tuple[type[BaseModel], Exists, Register]:
+) -> LineHandler:
     actor = principal.subject
 
     async def site_exists(data: BaseModel) -> bool:
@@ -198,19 +211,34 @@ def _handlers(
         assert isinstance(data, HostIn)
         return await hosts.register_host(session, settings, data, actor=actor, now=now)
 
+    def site_code(data: BaseModel) -> str:
+        assert isinstance(data, SiteIn | RoomRow | HostIn)
+        return data.code if isinstance(data, SiteIn) else data.site_code
+
+    def site_key(data: BaseModel) -> str:
+        return site_code(data).upper()
+
+    def room_key(data: BaseModel) -> str:
+        assert isinstance(data, RoomRow)
+        return f"{data.site_code.upper()}/{data.code.upper()}"
+
+    def host_key(data: BaseModel) -> str:
+        assert isinstance(data, HostIn)
+        return data.asset_tag.upper()
+
     match kind:
         case "sites":
-            return SiteIn, site_exists, register_site
+            return LineHandler(SiteIn, site_key, site_code, site_exists, register_site)
         case "rooms":
-            return RoomRow, room_exists, register_room
+            return LineHandler(RoomRow, room_key, site_code, room_exists, register_room)
         case "hosts":
-            return HostIn, host_exists, register_host
+            return LineHandler(HostIn, host_key, site_code, host_exists, register_host)
 
 
 class RoomRow(RoomIn):
     """A room line: the room and the code of its site."""
 
-    site_code: str
+    site_code: SiteCode
 
     def room(self) -> dict[str, Any]:
         return self.model_dump(exclude={"site_code"})
