@@ -48,10 +48,11 @@ async def test_hosts_are_matched_by_asset_tag_serial_and_mac(
     ]
     assert await repository.find_by_serial(db_session, "   ") == []
 
-    by_mac = await repository.find_by_mac(db_session, "02-00-5e-10-00-01")
-    assert [h.asset_tag for h in by_mac] == [second["asset_tag"], first["asset_tag"]]
-    assert [m.mac for m in by_mac[0].macs] == [dock, "02:00:5E:10:00:02"]
-    assert await repository.find_by_mac(db_session, "not a mac") == []
+    by_mac = await repository.find_by_macs(db_session, ["02-00-5e-10-00-01", "not a mac"])
+    assert list(by_mac) == [dock]
+    assert [h.asset_tag for h in by_mac[dock]] == [second["asset_tag"], first["asset_tag"]]
+    assert [m.mac for m in by_mac[dock][0].macs] == [dock, "02:00:5E:10:00:02"]
+    assert await repository.find_by_macs(db_session, ["not a mac"]) == {}
 
 
 async def test_a_change_by_another_package_is_saved_and_published(

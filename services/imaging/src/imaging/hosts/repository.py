@@ -1,9 +1,10 @@
 """SQL for hosts, their MAC addresses and groups. The inventory package matches the
-machines that report with `find_by_asset_tag`, `find_by_serial` and `find_by_mac`."""
+machines that report with `find_by_asset_tag`, `find_by_serial` and `find_by_macs`."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import contextlib
+from collections.abc import Collection, Sequence
 from uuid import UUID
 
 import asyncpg
@@ -31,11 +32,6 @@ _by_asset_tag_for_update = _by_asset_tag.with_for_update(of=Host).execution_opti
 _by_id = select(Host).where(Host.id == bindparam("host_id"))
 _by_serial = (
     select(Host).where(Host.serial == bindparam("serial", type_=String)).order_by(*_matching_order)
-)
-_by_mac = (
-    select(Host)
-    .where(Host.id.in_(select(HostMac.host_id).where(HostMac.mac == bindparam("mac"))))
-    .order_by(*_matching_order)
 )
 # Events need neither the groups nor anything but the hosts' own rows, site, room and MACs.
 _batch = select(Host).options(raiseload(Host.groups)).order_by(Host.id).limit(bindparam("limit"))
@@ -85,14 +81,26 @@ async def find_by_serial(session: AsyncSession, serial: str) -> list[Host]:
     return list((await session.scalars(_by_serial, {"serial": folded})).all())
 
 
-async def find_by_mac(session: AsyncSession, mac: str) -> list[Host]:
-    """Hosts that have this MAC address (in any usual spelling), those in service first:
-    several when an adapter moved from host to host."""
-    try:
-        canonical = normalise_mac(mac)
-    except ValueError:
-        return []
-    return list((await session.scalars(_by_mac, {"mac": canonical})).all())
+async def find_by_macs(session: AsyncSession, macs: Sequence[str]) -> dict[str, list[Host]]:
+    """For each MAC address (in any usual spelling; others are left out), the hosts that
+    have it, those in service first: several when an adapter moved from host to host. One
+    query for them all."""
+    canonical = set()
+    for mac in macs:
+        with contextlib.suppress(ValueError):
+            canonical.add(normalise_mac(mac))
+    if not canonical:
+        return {}
+    statement = (
+        select(HostMac.mac, Host)
+        .join(Host, Host.id == HostMac.host_id)
+        .where(HostMac.mac.in_(canonical))
+        .order_by(*_matching_order)
+    )
+    found: dict[str, list[Host]] = {}
+    for mac, host in await session.execute(statement):
+        found.setdefault(mac, []).append(host)
+    return found
 
 
 async def list_hosts(

@@ -43,7 +43,7 @@ from imaging.naming.schemas import KIND_LABELS, NETWORK_LABELS, NameValues
 from imaging.normalisation import normalise_mac
 from imaging.settings import ImagingSettings
 from imaging.sites import service as sites
-from imaging.sites.models import HostGroup, Room, Site
+from imaging.sites.models import Room, Site
 
 REPUBLISH_BATCH = 500
 
@@ -119,18 +119,6 @@ async def _room(session: AsyncSession, site: Site, code: str | None) -> Room | N
         return await sites.get_room(session, site, code)
     except NotFound as exc:
         raise InvalidInput(f"no room {code} at site {site.code}", field="room_code") from exc
-
-
-async def _groups(session: AsyncSession, site: Site, codes: Sequence[str]) -> list[HostGroup]:
-    groups = []
-    for index, code in enumerate(codes):
-        try:
-            groups.append(await sites.get_group(session, site, code))
-        except NotFound as exc:
-            raise InvalidInput(
-                f"no host group {code} at site {site.code}", field=f"groups.{index}"
-            ) from exc
-    return groups
 
 
 # --- names -----------------------------------------------------------------------------------
@@ -277,7 +265,7 @@ async def register_host(
         )
     site = await _site(session, data.site_code)
     room = await _room(session, site, data.room_code)
-    groups = await _groups(session, site, data.groups)
+    groups = await sites.get_groups(session, site, data.groups)
     existing = await repository.find_by_asset_tag(session, data.asset_tag)
     if existing is not None:
         raise _asset_tag_taken(data.asset_tag, existing)
@@ -368,7 +356,7 @@ async def update_host(
         if room is not host.room:
             host.room, changed = room, True
     if "groups" in changes:
-        groups = await _groups(session, host.site, changes.pop("groups"))
+        groups = await sites.get_groups(session, host.site, changes.pop("groups"))
         if {g.id for g in groups} != {g.id for g in host.groups}:
             host.groups, changed = groups, True
     if "macs" in changes:

@@ -95,8 +95,7 @@ async def match_host(session: AsyncSession, message: AgentMessage) -> Host:
             return found[0]
         retired = retired or (found[0] if found else None)
     by_mac: dict[UUID, Host] = {}
-    for mac in macs:
-        found = await hosts_repository.find_by_mac(session, mac)
+    for found in (await hosts_repository.find_by_macs(session, macs)).values():
         if len(found) == 1:  # on several hosts: an adapter that says nothing of the machine
             by_mac[found[0].id] = found[0]
     if len(by_mac) > 1:

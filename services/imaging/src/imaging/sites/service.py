@@ -280,6 +280,16 @@ async def get_group(
     return group
 
 
+async def get_groups(session: AsyncSession, site: Site, codes: Sequence[str]) -> list[HostGroup]:
+    """The site's groups with these codes (in any case), in their order; 422 naming
+    `groups.N` for the first one the site has not."""
+    found = await repository.find_groups(session, site, [code.upper() for code in codes])
+    for index, code in enumerate(codes):
+        if code.upper() not in found:
+            raise InvalidInput(f"no host group {code} at site {site.code}", field=f"groups.{index}")
+    return [found[code.upper()] for code in codes]
+
+
 async def list_groups(session: AsyncSession, site: Site, page: PageRequest) -> Paged[HostGroup]:
     return await repository.list_groups(session, site, page)
 
