@@ -3,6 +3,7 @@ whole thing over HTTP; and tokens minted by its CLI."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -11,8 +12,11 @@ import time
 from pathlib import Path
 
 import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet.services import SERVICES as ENTRIES
+from guichet_common.embedded import EmbeddedPostgres
 from guichet_common.testing.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,3 +98,19 @@ class Guichet:
         except subprocess.TimeoutExpired:
             self.process.kill()
             raise
+
+
+def run_sql(data_dir: Path, sql: str) -> object:
+    return asyncio.run(embedded_scalar(data_dir, sql))
+
+
+async def embedded_scalar(data_dir: Path, sql: str) -> object:
+    embedded = EmbeddedPostgres(data_dir)
+    embedded.port = embedded.running_port()
+    assert embedded.port is not None, "embedded PostgreSQL is not running"
+    engine = create_async_engine(embedded.url)
+    try:
+        async with engine.begin() as conn:
+            return await conn.scalar(sa.text(sql))
+    finally:
+        await engine.dispose()

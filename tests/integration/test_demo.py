@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,7 @@ import pytest
 
 from guichet_common.embedded import EmbeddedPostgres
 
-from .running import Guichet, clean_env, cli_token
+from .running import Guichet, clean_env, cli_token, run_sql
 
 pytestmark = pytest.mark.integration
 
@@ -23,6 +24,15 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "var"
     yield path
     EmbeddedPostgres(path).stop()  # whatever happened, leave no server behind
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
 
 
 def demo(data_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -56,5 +66,41 @@ def test_the_demo_park_loads_once(data_dir: Path) -> None:
         assert sorted(h["hostname"] for h in hosts) == ["KPC-ADMIN-01", "KPC-ULIS-01"]
         site = httpx.get(f"{guichet.base}/api/imaging/sites/CHY-PC", headers=headers, timeout=30)
         assert site.json()["zone"] == "B" and site.json()["name"] == "Collège Pierre de Coubertin"
+
+        # Ticketing's read model of the park follows imaging's events; sent again twice
+        # (`guichet imaging republish`), they change nothing there.
+        read_model = "SELECT count(*) || '/' || sum(version) FROM ticketing.park_host"
+        expected = run_sql(data_dir, "SELECT '336/' || sum(version) FROM imaging.host")
+        assert wait_for(lambda: run_sql(data_dir, read_model) == expected), (
+            run_sql(data_dir, read_model),
+            expected,
+        )
+        consumed = (
+            "SELECT count(*) FROM ticketing.processed_event WHERE event_type LIKE 'imaging.%'"
+        )
+        before = run_sql(data_dir, consumed)
+        sent = 0
+        for _ in range(2):
+            republished = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "guichet",
+                    "imaging",
+                    "republish",
+                    "--data-dir",
+                    str(data_dir),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env=clean_env(),
+            )
+            assert republished.returncode == 0, republished.stderr
+            assert "event(s) of the park sent again" in republished.stdout
+            sent += int(republished.stdout.split("imaging: ")[1].split(" ")[0])
+        assert sent == 2 * (8 + 96 + 336)
+        assert wait_for(lambda: run_sql(data_dir, consumed) == before + sent)  # type: ignore[operator]
+        assert run_sql(data_dir, read_model) == expected
     finally:
         assert guichet.stop() == 0

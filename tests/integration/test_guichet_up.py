@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -14,13 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from guichet_common.embedded import EmbeddedPostgres
 from guichet_common.testing.server import free_port
 
-from .running import ROOT, SERVICES, Guichet, clean_env, cli_token
+from .running import ROOT, SERVICES, Guichet, clean_env, cli_token, run_sql
 
 pytestmark = pytest.mark.integration
 
@@ -30,22 +27,6 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "var"
     yield path
     EmbeddedPostgres(path).stop()  # whatever happened, leave no server behind
-
-
-def run_sql(data_dir: Path, sql: str) -> object:
-    return asyncio.run(embedded_scalar(data_dir, sql))
-
-
-async def embedded_scalar(data_dir: Path, sql: str) -> object:
-    embedded = EmbeddedPostgres(data_dir)
-    embedded.port = embedded.running_port()
-    assert embedded.port is not None, "embedded PostgreSQL is not running"
-    engine = create_async_engine(embedded.url)
-    try:
-        async with engine.begin() as conn:
-            return await conn.scalar(sa.text(sql))
-    finally:
-        await engine.dispose()
 
 
 def test_guichet_up_serves_everything_and_keeps_data(data_dir: Path) -> None:

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from guichet_common.inbox import Subscription
+from ticketing.park.handlers import park
 
-subscriptions: list[Subscription] = []
+subscriptions: list[Subscription] = [park]
