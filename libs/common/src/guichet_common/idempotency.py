@@ -7,13 +7,14 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from guichet_common.http import InvalidInput, ProblemError
+from guichet_common.http import InvalidInput, ProblemError, etag_for
 from guichet_common.tables import PlumbingTables
 
 IdempotencyKey = Annotated[
@@ -57,6 +58,15 @@ class IdempotentRequest:
             .where(table.c.scope == self.scope, table.c.key == self.key)
             .values(status_code=status_code, response={"body": body, "headers": headers or {}})
         )
+
+    async def complete_created(
+        self, session: AsyncSession, response: Response, body: BaseModel, version: int
+    ) -> None:
+        """A 201 carrying the new resource's ETag: set on `response`, and recorded with the
+        body for replays."""
+        etag = etag_for(version)
+        response.headers["ETag"] = etag
+        await self.complete(session, 201, body.model_dump(mode="json"), {"ETag": etag})
 
 
 async def begin_idempotent(

@@ -59,10 +59,7 @@ async def create_slot(
         return idempotent.replay
     slot = await service.create_slot(session, data)
     created = SlotOut.of(slot)
-    response.headers["ETag"] = etag_for(slot.version)
-    await idempotent.complete(
-        session, 201, created.model_dump(mode="json"), {"ETag": etag_for(slot.version)}
-    )
+    await idempotent.complete_created(session, response, created, slot.version)
     return created
 
 
@@ -155,10 +152,7 @@ async def create_session(
         return idempotent.replay
     workshop = await service.create_session(session, settings, data)
     created = SessionOut.of(workshop, booked=0)
-    response.headers["ETag"] = etag_for(workshop.version)
-    await idempotent.complete(
-        session, 201, created.model_dump(mode="json"), {"ETag": etag_for(workshop.version)}
-    )
+    await idempotent.complete_created(session, response, created, workshop.version)
     return created
 
 

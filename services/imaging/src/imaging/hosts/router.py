@@ -68,10 +68,7 @@ async def register_host(
         return idempotent.replay
     host = await service.register_host(session, settings, data, actor=caller.subject, now=utcnow())
     created = HostOut.of(host)
-    response.headers["ETag"] = etag_for(host.version)
-    await idempotent.complete(
-        session, 201, created.model_dump(mode="json"), {"ETag": etag_for(host.version)}
-    )
+    await idempotent.complete_created(session, response, created, host.version)
     return created
 
 

@@ -384,10 +384,7 @@ async def create_software_reference(
         return idempotent.replay
     reference = await service.create_reference(session, caller, data)
     created = _out(reference)
-    response.headers["ETag"] = etag_for(reference.version)
-    await idempotent.complete(
-        session, 201, created.model_dump(mode="json"), {"ETag": etag_for(reference.version)}
-    )
+    await idempotent.complete_created(session, response, created, reference.version)
     return created
 
 

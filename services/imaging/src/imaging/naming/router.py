@@ -80,10 +80,7 @@ async def create_policy(
         return idempotent.replay
     policy = await service.create_policy(session, data)
     created = PolicyOut.of(policy)
-    response.headers["ETag"] = etag_for(policy.version)
-    await idempotent.complete(
-        session, 201, created.model_dump(mode="json"), {"ETag": etag_for(policy.version)}
-    )
+    await idempotent.complete_created(session, response, created, policy.version)
     return created
 
 

@@ -71,10 +71,7 @@ async def register_site(
         return idempotent.replay
     site = await service.register_site(session, data, actor=supervisor.subject)
     created = SiteOut.of(site)
-    response.headers["ETag"] = etag_for(site.version)
-    await idempotent.complete(
-        session, 201, created.model_dump(mode="json"), {"ETag": etag_for(site.version)}
-    )
+    await idempotent.complete_created(session, response, created, site.version)
     return created
 
 
@@ -163,10 +160,7 @@ async def register_room(
         return idempotent.replay
     room = await service.register_room(session, site, data)
     created = RoomOut.of(site, room)
-    response.headers["ETag"] = etag_for(room.version)
-    await idempotent.complete(
-        session, 201, created.model_dump(mode="json"), {"ETag": etag_for(room.version)}
-    )
+    await idempotent.complete_created(session, response, created, room.version)
     return created
 
 
@@ -257,10 +251,7 @@ async def register_group(
         return idempotent.replay
     group = await service.register_group(session, site, data)
     created = GroupOut.of(site, group)
-    response.headers["ETag"] = etag_for(group.version)
-    await idempotent.complete(
-        session, 201, created.model_dump(mode="json"), {"ETag": etag_for(group.version)}
-    )
+    await idempotent.complete_created(session, response, created, group.version)
     return created
 
 
