@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from imaging.normalisation import ascii_upper
+
 Kind = Literal["sites", "rooms", "hosts"]
 
 # Export headers (French, as people read them) -> the API's field names. The import also
@@ -61,11 +63,8 @@ class Row:
 
 
 def _fold(header: str) -> str:
-    import unicodedata
-
-    decomposed = unicodedata.normalize("NFKD", header.strip().lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return plain.replace(" ", "_").replace("-", "_").replace("'", "")
+    """`Département` → `departement`, `Numéro série` → `numero_serie`."""
+    return ascii_upper(header.strip()).lower().replace(" ", "_").replace("-", "_").replace("'", "")
 
 
 def decode(data: bytes) -> str:
