@@ -249,6 +249,13 @@ def token(
     sub: Annotated[str, typer.Option("--sub", help="Subject (user id)")],
     ttl: Annotated[int, typer.Option(help="Lifetime in minutes")] = 720,
     name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail (the `email` claim)")] = None,
+    site: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--site", help="A site the person covers (repeatable); none: every site"
+        ),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Mint a JWT the embedded default accepts; the token is alone on the last line."""
@@ -260,6 +267,8 @@ def token(
             ttl=timedelta(minutes=ttl),
             issuer=local.jwt_issuer(),
             name=name,
+            sites=site or None,
+            email=email,
         )
     )
 

@@ -27,6 +27,9 @@ class Principal:
     # every site (department staff).
     sites: frozenset[str] | None = None
     name: str | None = None
+    # The person's e-mail (the token's `email` claim): how a requester is matched to the
+    # records that name them by address.
+    email: str | None = None
     claims: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def has_any_role(self, *roles: str) -> bool:
@@ -93,6 +96,7 @@ class JwtVerifier:
             roles=frozenset(str(r) for r in roles),
             sites=frozenset(str(s) for s in sites) if isinstance(sites, list) else None,
             name=claims.get("name"),
+            email=str(claims["email"]) if claims.get("email") else None,
             claims=claims,
         )
 

@@ -30,6 +30,7 @@ def mint_token(
     issuer: str = "guichet",
     name: str | None = None,
     sites: list[str] | None = None,
+    email: str | None = None,
 ) -> str:
     unknown = set(roles) - {r.value for r in Role}
     if unknown:
@@ -46,4 +47,6 @@ def mint_token(
         claims["name"] = name
     if sites is not None:
         claims["sites"] = sites
+    if email:
+        claims["email"] = email
     return jwt.encode(claims, secret, algorithm="HS256")

@@ -5,10 +5,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from guichet_common.runtime import Resources, ServiceDefinition, create_service_app, no_state
+from ticketing.attachments.router import router as attachments_router
+from ticketing.categories.router import router as categories_router
 from ticketing.db import Base, plumbing
 from ticketing.events import outbox, published
+from ticketing.followups.router import router as followups_router
+from ticketing.lifecycle.router import router as lifecycle_router
+from ticketing.priorities.router import router as priorities_router
+from ticketing.search.router import router as search_router
 from ticketing.settings import SERVICE, TicketingSettings
+from ticketing.staff.router import router as staff_router
 from ticketing.subscriptions import subscriptions
+from ticketing.tickets.router import router as tickets_router
 
 
 def definition(
@@ -27,6 +35,17 @@ def definition(
         outbox=outbox,
         published=published,
         lifespan=no_state,
+        routers=[
+            # The list's routes (`/tickets`, `/tickets.csv`) before `/tickets/{reference}`.
+            search_router,
+            tickets_router,
+            lifecycle_router,
+            followups_router,
+            attachments_router,
+            categories_router,
+            priorities_router,
+            staff_router,
+        ],
         subscriptions=subscriptions,
     )
 

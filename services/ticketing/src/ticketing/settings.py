@@ -10,3 +10,7 @@ SERVICE = "ticketing"
 
 class TicketingSettings(CommonSettings):
     service_prefix = "TICKETING_"
+
+    # Attachments: the largest file accepted, and how many one ticket may hold.
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachments_per_ticket: int = 50

@@ -1,0 +1,1 @@
+"""Attachments: screenshots and PDFs on tickets and followups, kept in PostgreSQL."""

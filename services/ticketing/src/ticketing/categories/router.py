@@ -1,0 +1,9 @@
+"""`/api/ticketing/…`: categories endpoints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+import ticketing.categories.models  # noqa: F401  (its tables are in the metadata)
+
+router = APIRouter(tags=["categories"])

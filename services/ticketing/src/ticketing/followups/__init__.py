@@ -1,0 +1,1 @@
+"""Followups: the public and private thread of a ticket."""

@@ -1,0 +1,1 @@
+"""The ticket lifecycle: explicit actions (assign, plan, pend, solve, close…) and their events."""

@@ -1,0 +1,1 @@
+"""Gap-free yearly ticket references (`INC-2026-000123`)."""

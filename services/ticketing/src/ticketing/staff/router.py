@@ -1,0 +1,9 @@
+"""`/api/ticketing/…`: staff endpoints."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+import ticketing.staff.models  # noqa: F401  (its tables are in the metadata)
+
+router = APIRouter(tags=["staff"])

@@ -1,0 +1,1 @@
+"""Tickets: intake, reading, editing with a history of who changed what, checklists."""
