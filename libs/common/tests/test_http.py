@@ -6,6 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
+from sqlalchemy.orm.exc import StaleDataError
 
 from guichet_common.http import (
     Conflict,
@@ -35,6 +36,12 @@ def make_app() -> FastAPI:
     @app.get("/conflict")
     async def conflict() -> None:
         raise Conflict("cannot start", allowed_actions=["cancel"])
+
+    @app.get("/lost-race")
+    async def lost_race() -> None:
+        # What the ORM raises when a versioned UPDATE matches no row: another writer
+        # committed the same version first.
+        raise StaleDataError("UPDATE statement on table 'site' expected to update 1 row(s)")
 
     @app.get("/crash")
     async def crash() -> None:
@@ -72,6 +79,15 @@ async def test_business_error_and_crash(client: httpx.AsyncClient) -> None:
     assert crash.json()["type"] == "urn:guichet:problem:internal-error"
     assert crash.json()["correlation_id"] == "cid-42"
     assert crash.headers["x-correlation-id"] == "cid-42"
+
+
+async def test_a_write_that_lost_a_version_race_is_412_not_500(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/lost-race")
+    assert response.status_code == 412
+    assert response.json()["type"] == "urn:guichet:problem:precondition-failed"
+    assert "expected to update" not in response.text
 
 
 async def test_correlation_id_is_echoed_and_visible_to_handlers(client: httpx.AsyncClient) -> None:

@@ -252,9 +252,7 @@ def token(
     email: Annotated[str | None, typer.Option(help="E-mail (the `email` claim)")] = None,
     site: Annotated[
         list[str] | None,
-        typer.Option(
-            "--site", help="A site the person covers (repeatable); none: every site"
-        ),
+        typer.Option("--site", help="A site the person covers (repeatable); none: every site"),
     ] = None,
     data_dir: DataDir = None,
 ) -> None:

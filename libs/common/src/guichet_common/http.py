@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid7
@@ -112,6 +113,15 @@ async def problem_response(_request: Request, exc: Exception) -> Response:
         return problem(
             422, "validation-error", "Invalid input", f"Invalid: {fields}", errors=errors
         )
+    if isinstance(exc, StaleDataError):
+        # Two writers passed If-Match with the same version; the second's versioned UPDATE
+        # matched no row: it lost the race, as a stale If-Match would have.
+        return problem(
+            412,
+            PreconditionFailed.slug,
+            PreconditionFailed.title,
+            "the resource changed while this request ran; read it again",
+        )
     assert isinstance(exc, StarletteHTTPException)
     slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
     response = problem(exc.status_code, slug, str(exc.detail))
@@ -125,6 +135,7 @@ PROBLEM_EXCEPTIONS: tuple[type[Exception], ...] = (
     ProblemError,
     RequestValidationError,
     StarletteHTTPException,
+    StaleDataError,
 )
 
 

@@ -10,6 +10,7 @@ Every string a request brings, body, query or path, is one of these two types:
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -33,3 +34,30 @@ Text = Annotated[str, AfterValidator(refuse_nul)]
 MachineText = Annotated[
     str, AfterValidator(strip_nul), Field(json_schema_extra={"x-nul": "stripped"})
 ]
+
+
+# People's contact details, as every form takes them.
+_PHONE = re.compile(r"^\+?[0-9 .()-]+$")
+_EMAIL = re.compile(
+    r"^[^@\s]{1,64}@"  # the local part as the mailbox's owner spells it
+    r"([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"  # a DNS name
+)
+
+
+def _email(value: str) -> str:
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError("not an e-mail address (name@example.org)")
+    local, domain = value.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def _phone(value: str) -> str:
+    if not _PHONE.match(value) or sum(c.isdigit() for c in value) < 6:
+        raise ValueError("at least 6 digits; spaces, dots, hyphens, parentheses, a leading +")
+    return value
+
+
+Email = Annotated[
+    Text, Field(max_length=254, json_schema_extra={"format": "email"}), AfterValidator(_email)
+]
+Phone = Annotated[Text, Field(max_length=30), AfterValidator(_phone)]

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from guichet_common.text import Text
+from guichet_common.text import Email, Phone, Text
 from imaging.normalisation import NETBIOS_CHARACTERS, ascii_upper, normalise_uai
 from imaging.sites.models import HostGroup, Room, RoomKind, Site, SiteKind
 
@@ -40,11 +40,6 @@ ROOM_KIND_LABELS = {
 PREFIX_LENGTH = 6
 # Metropolitan départements 01-95 (Corsica as 2A and 2B, no 20) and the overseas 971-976.
 _DEPARTMENT = re.compile(r"^(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-6])$")
-_PHONE = re.compile(r"^\+?[0-9 .()-]+$")
-_EMAIL = re.compile(
-    r"^[^@\s]{1,64}@"  # the local part as the mailbox's owner spells it
-    r"([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"  # a DNS name
-)
 
 T = TypeVar("T")
 
@@ -132,19 +127,6 @@ def _department(value: str) -> str:
     return department
 
 
-def _email(value: str) -> str:
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise ValueError("not an e-mail address (name@example.org)")
-    local, domain = value.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
-
-
-def _phone(value: str) -> str:
-    if not _PHONE.match(value) or sum(c.isdigit() for c in value) < 6:
-        raise ValueError("at least 6 digits; spaces, dots, hyphens, parentheses, a leading +")
-    return value
-
-
 def _local_time(value: time) -> time:
     if value.tzinfo is not None:
         raise ValueError("a local wall-clock time of the site, without offset")
@@ -170,10 +152,6 @@ HostnamePrefix = Annotated[
     ),
     AfterValidator(_hostname_prefix),
 ]
-Email = Annotated[
-    Text, Field(max_length=254, json_schema_extra={"format": "email"}), AfterValidator(_email)
-]
-Phone = Annotated[Text, Field(max_length=30), AfterValidator(_phone)]
 Zone = Literal["A", "B", "C"]
 LocalTime = Annotated[time, AfterValidator(_local_time)]
 
