@@ -172,6 +172,12 @@ def upgrade() -> None:
         sa.Column("resolution_code", sa.String(length=20), nullable=True),
         sa.Column("search", postgresql.TSVECTOR(), nullable=False),
         sa.Column(
+            "followup_search",
+            postgresql.TSVECTOR(),
+            server_default=sa.text("''::tsvector"),
+            nullable=False,
+        ),
+        sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
             server_default=sa.text("now()"),
@@ -240,7 +246,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_ticket_search",
         "ticket",
-        ["search"],
+        [sa.literal_column("(search || followup_search)")],
         unique=False,
         schema="ticketing",
         postgresql_using="gin",

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from pydantic import BaseModel
+
 from guichet_common.events import Event
 
 
@@ -91,3 +93,26 @@ CONSUMED: tuple[type[SiteChanged] | type[RoomChanged] | type[HostChanged], ...] 
     HostRenamedV1,
     HostRetiredV1,
 )
+
+
+# --- what the API returns of the read model (the intake form's pickers) ---------------------
+
+
+class ParkSiteOut(BaseModel):
+    code: str
+    name: str
+    kind_label: str
+    department: str | None
+    zone: str
+    active: bool
+
+
+class ParkHostOut(BaseModel):
+    asset_tag: str
+    site_code: str
+    room_code: str | None
+    hostname: str
+    make: str | None
+    model: str | None
+    kind_label: str
+    status: str

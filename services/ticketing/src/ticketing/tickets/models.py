@@ -138,7 +138,7 @@ class Ticket(Base):
         Index("ix_ticket_opened_by", "opened_by"),
         Index("ix_ticket_requester_email", text("lower(requester_email)")),
         Index("ix_ticket_affected_email", text("lower(affected_email)")),
-        Index("ix_ticket_search", "search", postgresql_using="gin"),
+        Index("ix_ticket_search", text("(search || followup_search)"), postgresql_using="gin"),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
@@ -184,8 +184,10 @@ class Ticket(Base):
     planned_for: Mapped[datetime | None]
     solution: Mapped[str | None] = mapped_column(SqlText)
     resolution_code: Mapped[ResolutionCode | None] = mapped_column(EnumText(ResolutionCode, 20))
-    # French full-text document: title, description and public followups, accents folded.
+    # French full-text documents, accents folded (`text_search`): the title and description,
+    # and the public followups (each appended as it is posted). Searched together.
     search: Mapped[Any] = mapped_column(TSVECTOR)
+    followup_search: Mapped[Any] = mapped_column(TSVECTOR, server_default=text("''::tsvector"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     solved_at: Mapped[datetime | None]
