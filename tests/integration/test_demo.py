@@ -52,6 +52,16 @@ def test_the_demo_park_loads_once(data_dir: Path) -> None:
         assert first.returncode == 0, first.stderr
         assert "hosts: 336 created, 0 already there" in first.stdout
         assert "sites: 8 created" in first.stdout and "inventories: 40 created" in first.stdout
+        assert "tickets: 300 created" in first.stdout and "technicians: 4 created" in first.stdout
+        # Open and closed, across the categories and the sites.
+        spread = run_sql(
+            data_dir,
+            "SELECT count(DISTINCT status) || '/' || count(DISTINCT category_code) || '/' "
+            "|| count(DISTINCT site_code) || '/' || count(*) FILTER (WHERE status = 'closed')"
+            " FROM ticketing.ticket",
+        )
+        statuses, categories, sites, closed = map(int, str(spread).split("/"))
+        assert statuses == 5 and categories == 7 and sites == 8 and closed > 150, spread
         second = demo(data_dir)
         assert second.returncode == 0, second.stderr
         assert all(" 0 created" in line for line in second.stdout.splitlines()), second.stdout
@@ -76,7 +86,8 @@ def test_the_demo_park_loads_once(data_dir: Path) -> None:
             expected,
         )
         consumed = (
-            "SELECT count(*) FROM ticketing.processed_event WHERE event_type LIKE 'imaging.%'"
+            "SELECT count(*) FROM ticketing.processed_event "
+            "WHERE consumer = 'ticketing.park' AND event_type LIKE 'imaging.%'"
         )
         before = run_sql(data_dir, consumed)
         sent = 0

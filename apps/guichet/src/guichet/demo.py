@@ -2,9 +2,9 @@
 
 Collèges of the Loiret (zone B) and a lycée in zone C, their rooms, naming policies (PCs
 named by their asset number, copiers as the DS2I names them: `KPC-ADMIN-01`), a few
-hundred hosts and the GLPI inventories of the administration's PCs. Everything is
-looked up before it is created, so running it again changes nothing. Each service adds its
-part here as it comes."""
+hundred hosts and the GLPI inventories of the administration's PCs; then the helpdesk
+(`demo_tickets`): support groups, technicians and a few hundred tickets. Everything is
+looked up before it is created, so running it again changes nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+
+from guichet.demo_tickets import load_helpdesk
 
 
 class DemoError(Exception):
@@ -333,9 +335,20 @@ class Loader:
 def load(base_url: str, admin_token: str) -> list[str]:
     """The demo park into the Guichet at `base_url`; what was done, a line per kind."""
     headers = {"Authorization": f"Bearer {admin_token}"}
-    with httpx.Client(base_url=f"{base_url}/api/imaging", headers=headers, timeout=60) as client:
+    with (
+        httpx.Client(base_url=f"{base_url}/api/imaging", headers=headers, timeout=60) as client,
+        httpx.Client(
+            base_url=f"{base_url}/api/ticketing", headers=headers, timeout=60
+        ) as ticketing,
+    ):
         loader = Loader(client)
         _load_imaging(loader)
+        load_helpdesk(
+            loader,
+            ticketing,
+            [(site.code, site.name) for site in SITES],
+            [code for code, _name, _kind in ROOMS],
+        )
         return loader.summary()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from guichet_common.inbox import Subscription
-from notifier.rules import garage
+from notifier.rules import garage, ticketing
 from notifier.rules.handlers import event_handler
 from notifier.settings import NotifierSettings
 
@@ -16,6 +16,6 @@ PATTERNS = ("garage.#", "ticketing.#", "imaging.#", "notifier.#")
 def build_subscriptions(settings: NotifierSettings) -> list[Subscription]:
     handler = event_handler(settings)
     subscription = Subscription(group="events", patterns=PATTERNS, fallback=handler)
-    for model in garage.CONSUMED:
+    for model in (*garage.CONSUMED, *ticketing.CONSUMED):
         subscription.on(model)(handler)
     return [subscription]

@@ -7,7 +7,7 @@ from jinja2 import UndefinedError
 from pydantic import ValidationError
 
 from notifier.events import published
-from notifier.rules import garage
+from notifier.rules import garage, ticketing
 from notifier.rules.models import Rule
 from notifier.rules.rendering import long_date, long_datetime, money, render, template_names
 from notifier.rules.service import RULES, SAMPLES, rules_for
@@ -32,10 +32,13 @@ def test_every_shipped_rule_renders_its_sample(rule: Rule) -> None:
 def test_every_template_pair_is_used_by_a_rule_and_every_sample_fits_its_contract() -> None:
     assert set(template_names()) == {rule.template for rule in RULES}
     # The garage's through this service's consumer models, ours through the published ones.
-    models = {model.event_type: model for model in (*garage.CONSUMED, *published.models())}
+    models = {
+        model.event_type: model
+        for model in (*garage.CONSUMED, *ticketing.CONSUMED, *published.models())
+    }
     for rule in RULES:
         models[rule.event_type].model_validate(SAMPLES[rule.event_type])
-    assert {model.event_type for model in garage.CONSUMED} <= set(SAMPLES)
+    assert {model.event_type for model in (*garage.CONSUMED, *ticketing.CONSUMED)} <= set(SAMPLES)
 
 
 def test_labels_come_from_the_event() -> None:

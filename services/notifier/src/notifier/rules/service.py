@@ -16,15 +16,15 @@ from guichet_common.events import Envelope, new_event_id
 from guichet_common.http import InvalidInput, NotFound
 from notifier.deliveries import service as deliveries
 from notifier.deliveries.models import AttemptTrigger, Delivery, StoredEvent
-from notifier.rules import garage, notifier
+from notifier.rules import garage, notifier, ticketing
 from notifier.rules.models import Rule
 from notifier.rules.rendering import RenderedEmail, render
 from notifier.settings import NotifierSettings
 from notifier.webhooks import service as webhooks
 
-# One module per producer; ticketing and imaging will add theirs the same way.
-RULES: tuple[Rule, ...] = (*garage.RULES, *notifier.RULES)
-SAMPLES: dict[str, dict[str, Any]] = {**garage.SAMPLES, **notifier.SAMPLES}
+# One module per producer; imaging will add its own the same way.
+RULES: tuple[Rule, ...] = (*garage.RULES, *ticketing.RULES, *notifier.RULES)
+SAMPLES: dict[str, dict[str, Any]] = {**garage.SAMPLES, **ticketing.SAMPLES, **notifier.SAMPLES}
 
 
 def rules_for(event_type: str) -> list[Rule]:
