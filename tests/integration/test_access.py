@@ -18,7 +18,8 @@ pytestmark = pytest.mark.integration
 KEY_KINDS = ("read", "write", "agent")
 READS = {"GET", "HEAD"}
 # Endpoints for people only, though not for admins only: what is personal to the caller.
-PEOPLE_ONLY = {"GET /api/garage/calendar-link"}  # a teacher's own calendar feed
+# What is personal to the caller: a teacher's own calendar feed, a technician's agenda.
+PEOPLE_ONLY = {"GET /api/garage/calendar-link", "GET /api/ticketing/agenda-link"}
 # POSTs that change nothing (they take a body a GET could not): a read key may call them.
 SAFE_POSTS = {"POST /api/notifier/templates/{name}/preview"}
 

@@ -20,6 +20,8 @@ class NotifierSettings(CommonSettings):
     mail_reply_to: str | None = None
     # Audiences kept as configuration: `NOTIFIER_GARAGE_TEACHERS=a@x.fr,b@x.fr`.
     garage_teachers: Annotated[tuple[str, ...], NoDecode] = ()
+    # Told of every SLA breach: `NOTIFIER_TICKETING_SUPERVISORS=a@x.fr,b@x.fr`.
+    ticketing_supervisors: Annotated[tuple[str, ...], NoDecode] = ()
     webhooks_allow_private: bool = False
     webhook_timeout_seconds: float = 15.0
     webhook_secret_overlap_hours: float = 24.0
@@ -46,7 +48,7 @@ class NotifierSettings(CommonSettings):
             raise ValueError("GUICHET_SMTP_URL must be smtp://host:port or smtps://host:port")
         return value
 
-    @field_validator("garage_teachers", mode="before")
+    @field_validator("garage_teachers", "ticketing_supervisors", mode="before")
     @classmethod
     def _split_addresses(cls, value: object) -> object:
         if isinstance(value, str):

@@ -124,3 +124,99 @@ class TicketFollowupAddedV1(TicketEvent):
     content: str
     author_name: str | None
     added_at: datetime
+
+
+class InterventionEvent(Event):
+    """What every intervention event says: the intervention, its ticket (as the sheet
+    froze it), who does it and who caused the event."""
+
+    intervention_id: UUID
+    ticket_id: UUID
+    reference: str
+    title: str
+    mode: str  # on_site | remote
+    mode_label: str
+    site_code: str
+    site_name: str
+    room_code: str | None
+    technician: str
+    technician_name: str
+    technician_email: str
+    actor: str
+    actor_name: str | None
+    version: int
+
+
+@published.register
+class InterventionPlannedV1(InterventionEvent):
+    """An on-site visit planned, or moved (to another time or technician): one event for
+    both, since the technician gets the sheet either way. `moved_from` is the time it had
+    before (null the first time). `sheet_url` fetches the sheet's PDF without a login until
+    `sheet_url_expires_at`."""
+
+    event_type = "ticketing.intervention.planned.v1"
+    planned_for: datetime
+    planned_until: datetime
+    moved_from: datetime | None
+    previous_technician: str | None
+    description: str
+    category_label: str
+    asset_tag: str | None
+    model: str | None
+    hostname: str | None
+    hardware_need: str | None
+    requester_name: str
+    requester_phone: str | None
+    affected_name: str | None
+    affected_phone: str | None
+    notified_at: datetime
+    sheet_url: str
+    sheet_url_expires_at: datetime
+
+
+@published.register
+class InterventionSignedV1(InterventionEvent):
+    event_type = "ticketing.intervention.signed.v1"
+    signer_name: str
+    signed_at: datetime
+    sheet_sha256: str  # of the stored PDF's bytes
+
+
+@published.register
+class InterventionRemoteSessionRecordedV1(InterventionEvent):
+    event_type = "ticketing.intervention.remote_session_recorded.v1"
+    consent_given_by: str
+    consent_given_at: datetime
+    consent_how: str  # phone | email | in_person | chat
+    consent_how_label: str
+    session_id: str
+    started_at: datetime
+    ended_at: datetime
+    clean_close: bool
+    user_confirmed_working: bool
+
+
+class TicketSlaEvent(TicketEvent):
+    """A clock of the ticket reached a threshold of its target (`actor`: guichet-sla)."""
+
+    clock: str  # tto | ttr
+    clock_label: str  # "Délai de prise en charge", "Délai de résolution"
+    deadline: datetime
+    target_minutes: int  # business minutes
+    # Business minutes spent when the threshold was reached (75 % or 100 % of the target,
+    # more when a new target found the clock already past it).
+    elapsed_minutes: int
+
+
+@published.register
+class TicketSlaWarnedV1(TicketSlaEvent):
+    """75 % of the target spent; once per deadline."""
+
+    event_type = "ticketing.ticket.sla_warned.v1"
+
+
+@published.register
+class TicketSlaBreachedV1(TicketSlaEvent):
+    """The deadline passed; once per deadline."""
+
+    event_type = "ticketing.ticket.sla_breached.v1"

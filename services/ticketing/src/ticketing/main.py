@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
-from guichet_common.runtime import Resources, ServiceDefinition, create_service_app, no_state
+from guichet_common.runtime import (
+    Resources,
+    ServiceDefinition,
+    Timer,
+    create_service_app,
+    no_state,
+)
 from ticketing.attachments.router import router as attachments_router
 from ticketing.categories.router import router as categories_router
 from ticketing.db import Base, plumbing
 from ticketing.events import outbox, published
 from ticketing.followups.router import router as followups_router
+from ticketing.interventions.router import router as interventions_router
 from ticketing.lifecycle.router import router as lifecycle_router
+from ticketing.park.router import router as park_router
 from ticketing.priorities.router import router as priorities_router
 from ticketing.search.router import router as search_router
 from ticketing.settings import SERVICE, TicketingSettings
+from ticketing.sla.handlers import check_clocks
+from ticketing.sla.router import router as sla_router
 from ticketing.staff.router import router as staff_router
-from ticketing.subscriptions import subscriptions
+from ticketing.subscriptions import build_subscriptions
 from ticketing.tickets.router import router as tickets_router
 
 
 def definition(
     settings: TicketingSettings | None = None,
 ) -> ServiceDefinition[TicketingSettings, None]:
+    settings = settings or TicketingSettings()
     return ServiceDefinition(
         name=SERVICE,
         title="Guichet ticketing",
@@ -29,7 +42,7 @@ def definition(
             "Incidents, requests, interventions, SLAs and change management "
             "for the school district."
         ),
-        settings=settings or TicketingSettings(),
+        settings=settings,
         metadata=Base.metadata,
         tables=plumbing,
         outbox=outbox,
@@ -45,8 +58,14 @@ def definition(
             categories_router,
             priorities_router,
             staff_router,
+            park_router,
+            sla_router,
+            interventions_router,
         ],
-        subscriptions=subscriptions,
+        subscriptions=build_subscriptions(settings),
+        timers=[
+            Timer("ticketing-sla", timedelta(seconds=settings.sla_check_seconds), check_clocks),
+        ],
     )
 
 

@@ -4,5 +4,10 @@ from __future__ import annotations
 
 from guichet_common.inbox import Subscription
 from ticketing.park.handlers import park
+from ticketing.settings import TicketingSettings
+from ticketing.sla.handlers import sla_subscription
 
-subscriptions: list[Subscription] = [park]
+
+def build_subscriptions(settings: TicketingSettings) -> list[Subscription]:
+    """The park's read model, and the SLA (a site's new hours move its clocks' deadlines)."""
+    return [park, sla_subscription(settings)]

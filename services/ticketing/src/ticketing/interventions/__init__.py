@@ -1,0 +1,1 @@
+"""Interventions: on-site visits with their signed sheet, remote sessions with consent."""
