@@ -14,7 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from guichet_common.db import TYPE_ANNOTATION_MAP, schema_metadata
 from guichet_common.http import InvalidInput
-from guichet_common.pagination import KeysetOrder, PageRequest, paginate
+from guichet_common.pagination import KeysetOrder, PageRequest, _encode, paginate
 
 pytestmark = pytest.mark.integration
 
@@ -84,7 +84,9 @@ async def test_a_full_last_page_has_no_next_cursor(session: AsyncSession) -> Non
 
 
 async def test_a_cursor_not_issued_here_is_a_422_on_cursor(session: AsyncSession) -> None:
-    for forged in ("%%%", "WyJ4Il0", "WzEsMl0"):  # garbage, ["x"], [1, 2]
+    # Garbage, ["x"], [1, 2], and an instant before year 1 in UTC.
+    before_year_one = _encode(["0001-01-01T00:00:00+01:00", str(uuid.uuid4())])
+    for forged in ("%%%", "WyJ4Il0", "WzEsMl0", before_year_one):
         with pytest.raises(InvalidInput) as raised:
             await paginate(session, select(Item), OLDEST_FIRST, PageRequest(forged, 3))
         assert raised.value.extra["field"] == "cursor"

@@ -12,7 +12,7 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
@@ -107,7 +107,7 @@ def _decode(cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[
         if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError("wrong arity")
         return [_typed(value, column) for value, column in zip(values, columns, strict=True)]
-    except (ValueError, TypeError) as exc:  # binascii.Error and JSONDecodeError included
+    except (ValueError, TypeError, OverflowError) as exc:  # binascii, JSON errors included
         raise InvalidInput("cursor is not one this API issued", field="cursor") from exc
 
 
@@ -117,7 +117,8 @@ def _typed(value: Any, column: InstrumentedAttribute[Any]) -> Any:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError("naive datetime")
-        return moment
+        # In UTC, as PostgreSQL holds it: an instant it cannot hold fails here, not there.
+        return moment.astimezone(UTC)
     if kind is UUID:
         return UUID(value)
     if not isinstance(value, kind) or isinstance(value, bool):
