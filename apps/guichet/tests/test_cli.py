@@ -127,6 +127,31 @@ def test_token_is_signed_with_the_data_dir_secret(tmp_path: Path) -> None:
     assert claims["sub"] == "jdupont"
     assert claims["roles"] == ["technician", "supervisor"]
     assert claims["exp"] - claims["iat"] == 300
+    assert "sites" not in claims and "email" not in claims  # every site; no address
+
+
+def test_token_carries_the_sites_covered_and_the_email(tmp_path: Path) -> None:
+    result = guichet(
+        "token",
+        "--role",
+        "requester",
+        "--sub",
+        "mdurand",
+        "--email",
+        "m.durand@example.fr",
+        "--site",
+        "ORL-JDA",
+        "--site",
+        "CHY-PC",
+        "--data-dir",
+        str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    secret = (tmp_path / "secrets" / "jwt_secret").read_text().strip()
+    token = result.stdout.strip().splitlines()[-1]
+    claims = jwt.decode(token, secret, algorithms=["HS256"], issuer="guichet")
+    assert claims["sites"] == ["ORL-JDA", "CHY-PC"]
+    assert claims["email"] == "m.durand@example.fr"
 
     other = guichet("token", "--role", "admin", "--sub", "x", "--data-dir", str(tmp_path / "b"))
     with pytest.raises(jwt.InvalidSignatureError):

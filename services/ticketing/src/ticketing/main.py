@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -11,7 +13,6 @@ from guichet_common.runtime import (
     ServiceDefinition,
     Timer,
     create_service_app,
-    no_state,
 )
 from ticketing.attachments.router import router as attachments_router
 from ticketing.categories.router import router as categories_router
@@ -24,11 +25,21 @@ from ticketing.park.router import router as park_router
 from ticketing.priorities.router import router as priorities_router
 from ticketing.search.router import router as search_router
 from ticketing.settings import SERVICE, TicketingSettings
+from ticketing.sla.business_time import load_school_holidays
 from ticketing.sla.handlers import check_clocks
 from ticketing.sla.router import router as sla_router
 from ticketing.staff.router import router as staff_router
 from ticketing.subscriptions import build_subscriptions
 from ticketing.tickets.router import router as tickets_router
+
+
+@asynccontextmanager
+async def checked_calendar(settings: TicketingSettings) -> AsyncIterator[None]:
+    """Holds nothing; reads the school-holiday file an admin set at start, so that a
+    malformed one stops the service here, naming the line, rather than every ticket action
+    whose SLA clock needs it later."""
+    load_school_holidays(settings.school_holidays_file)
+    yield None
 
 
 def definition(
@@ -47,7 +58,7 @@ def definition(
         tables=plumbing,
         outbox=outbox,
         published=published,
-        lifespan=no_state,
+        lifespan=checked_calendar,
         routers=[
             # The list's routes (`/tickets`, `/tickets.csv`) before `/tickets/{reference}`.
             search_router,
