@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from guichet_common.auth import Principal
+from ticketing.lifecycle import service as lifecycle
 from ticketing.park import repository as park
 from ticketing.priorities.models import DEFAULT_MATRIX
 from ticketing.settings import TicketingSettings
-from ticketing.tickets import service
 from ticketing.tickets.schemas import TicketIn
 
 from ..conftest import TICKETS, Kit, new_code
@@ -193,7 +193,7 @@ async def test_the_reference_year_is_the_year_in_paris(
     kit: Kit, db_session: AsyncSession, settings: TicketingSettings, now: datetime, year: int
 ) -> None:
     data = TicketIn.model_validate(intake(await kit.site()))
-    ticket = await service.create_ticket(db_session, settings, data, TECHNICIAN, now=now)
+    ticket = await lifecycle.open_ticket(db_session, settings, data, TECHNICIAN, now=now)
     assert number_of(ticket.reference)[0] == year
     assert ticket.created_at == now
 
@@ -208,7 +208,7 @@ async def test_concurrent_creates_take_distinct_consecutive_references(
 
     async def create() -> str:
         async with sessions() as session, session.begin():
-            ticket = await service.create_ticket(session, settings, data, TECHNICIAN, now=now)
+            ticket = await lifecycle.open_ticket(session, settings, data, TECHNICIAN, now=now)
             return ticket.reference
 
     references = await asyncio.gather(*(create() for _ in range(50)))

@@ -70,10 +70,13 @@ async def open_ticket(
     *,
     now: datetime | None = None,
 ) -> Ticket:
-    """A new ticket (`tickets.service.create_ticket`), its SLA clocks running from now."""
+    """A new ticket, its SLA clocks running from now. Everything is read and built before
+    the ticket takes its reference, last (`tickets.service.file_ticket`)."""
     now = now or utcnow()
-    ticket = await tickets.create_ticket(session, settings, data, principal, now=now)
-    await sla.start(session, settings, ticket, now)
+    with session.no_autoflush:  # nothing is written before the ticket has its number
+        ticket = await tickets.admit_ticket(session, data, principal, now=now)
+        await sla.start(session, settings, ticket, now)
+    await tickets.file_ticket(session, settings, ticket, principal)
     return ticket
 
 

@@ -23,10 +23,11 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guichet_common.db import EnumText
 from ticketing.db import Base
+from ticketing.tickets.models import Ticket
 
 
 class ClockKind(StrEnum):
@@ -110,6 +111,10 @@ class SlaClock(Base):
     breached_deadline: Mapped[datetime | None]
     next_check_at: Mapped[datetime | None]
 
+    # Never loaded (`raise`): declared so that a flush writing a new ticket and its clocks
+    # together inserts the ticket first.
+    ticket: Mapped[Ticket] = relationship(lazy="raise")
+
 
 class SlaPeriod(Base):
     """A span a clock ran (`paused` false) or was paused, with its reason in French ("en
@@ -142,3 +147,6 @@ class SlaPeriod(Base):
     ended_at: Mapped[datetime | None]
     paused: Mapped[bool]
     reason: Mapped[str] = mapped_column(String(120))
+
+    # As `SlaClock.ticket`: its clock is inserted before it in a flush that writes both.
+    clock: Mapped[SlaClock] = relationship(lazy="raise")

@@ -159,7 +159,8 @@ async def _retarget(session: AsyncSession, clock: SlaClock, priority: int) -> No
 async def start(
     session: AsyncSession, settings: TicketingSettings, ticket: Ticket, now: datetime
 ) -> None:
-    """A new ticket's clocks, both running from its creation on its priority's targets."""
+    """A new ticket's clocks, both running from its creation on its priority's targets;
+    written with the ticket (`tickets.service.file_ticket`)."""
     target = await repository.target(session, ticket.priority)
     calendar = await site_calendar(session, settings, ticket.site_code)
     for kind, minutes in ((ClockKind.TTO, target.tto_minutes), (ClockKind.TTR, target.ttr_minutes)):
@@ -172,7 +173,6 @@ async def start(
         )
         session.add(clock)
         _run(session, clock, calendar, now)
-    await repository.save(session)
 
 
 def _wanted_end(clock: SlaClock, ticket: Ticket) -> ClockEnd | None:

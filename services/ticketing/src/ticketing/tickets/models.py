@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import Text as SqlText
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guichet_common.db import EnumText
 from ticketing.db import Base
@@ -215,6 +215,10 @@ class TicketChange(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     reason: Mapped[str | None] = mapped_column(String(1000))
 
+    # Never loaded (`raise`): declared so that a flush writing a new ticket with its first
+    # entry inserts the ticket first.
+    ticket: Mapped[Ticket] = relationship(lazy="raise")
+
 
 class TicketTask(Base):
     """A step of the ticket's checklist, from its category's template or added by hand."""
@@ -235,5 +239,8 @@ class TicketTask(Base):
     duration_minutes: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     version: Mapped[int] = mapped_column(server_default=text("1"))
+
+    # As `TicketChange.ticket`: the ticket is inserted before its checklist.
+    ticket: Mapped[Ticket] = relationship(lazy="raise")
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}

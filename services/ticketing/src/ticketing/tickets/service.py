@@ -87,16 +87,16 @@ def event_fields(ticket: Ticket, actor: Principal) -> dict[str, Any]:
 # --- intake ----------------------------------------------------------------------------------
 
 
-async def create_ticket(
+async def admit_ticket(
     session: AsyncSession,
-    settings: TicketingSettings,
     data: TicketIn,
     principal: Principal,
     *,
     now: datetime | None = None,
 ) -> Ticket:
-    """A new ticket with its checklist, its first history entry and its event; everything
-    is checked before the reference is taken (a refusal writes nothing)."""
+    """A new ticket, checked and built with its checklist and first history entry, in the
+    session but not written yet: it has no reference until `file_ticket`. A refusal leaves
+    nothing behind."""
     now = now or utcnow()
     viewer = Viewer.of(principal)
     if viewer.staff and not viewer.covers(data.site_code):
@@ -121,10 +121,6 @@ async def create_ticket(
         updated_at=now,
     )
     await _fill(session, ticket, data)
-    # Taken last: the counter row stays locked until commit.
-    ticket.reference = await next_reference(
-        session, REFERENCE_KIND, now.astimezone(settings.zone).year
-    )
     session.add(ticket)
     session.add_all(
         TicketTask(id=new_event_id(), ticket_id=ticket.id, position=position, label=task["label"])
@@ -133,9 +129,21 @@ async def create_ticket(
     repository.record_change(
         session, ticket, actor=principal.subject, actor_name=principal.name, action="created"
     )
+    return ticket
+
+
+async def file_ticket(
+    session: AsyncSession, settings: TicketingSettings, ticket: Ticket, principal: Principal
+) -> None:
+    """An admitted ticket numbered, written with what came with it, and announced. The
+    reference is taken last: its counter row stays locked until commit, so nothing else
+    may wait behind it (and nothing is flushed before the ticket has its number)."""
+    with session.no_autoflush:
+        ticket.reference = await next_reference(
+            session, REFERENCE_KIND, ticket.created_at.astimezone(settings.zone).year
+        )
     await repository.save(session)
     await _publish_created(session, ticket, principal)
-    return ticket
 
 
 async def _fill(session: AsyncSession, ticket: Ticket, data: TicketIn) -> None:
