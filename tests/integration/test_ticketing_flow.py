@@ -1,6 +1,8 @@
 """Across services on the embedded default: a site registered in imaging becomes known to
-ticketing once its event is consumed; a ticket opened there is assigned, solved and closed,
-and the requester and the technician hear of it by e-mail, in French."""
+ticketing once its event is consumed; a ticket opened there is assigned, its visit planned
+(the technician is e-mailed the intervention sheet, the PDF the API serves), solved, and
+closed once the user signed the sheet; the requester and the technician hear of it by
+e-mail, in French."""
 
 from __future__ import annotations
 
@@ -23,6 +25,11 @@ SITE = {
     "zone": "B",
     "hostname_prefix": "ORLVH",
 }
+# A one-pixel white PNG: the user's signature as the tablet sends it.
+SIGNATURE = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEA"
+    "sTj2FAAAAABJRU5ErkJggg=="
+)
 TICKET = {
     "title": "Vidéoprojecteur de la salle 104 en panne",
     "description": "Plus d'image depuis ce matin, la lampe clignote.",
@@ -65,31 +72,60 @@ def test_a_ticket_from_a_new_site_to_its_closing_emails(tmp_path: Path) -> None:
         made = httpx.post(f"{api}/technicians", json=technician, headers=supervisor, timeout=30)
         assert made.status_code == 201, made.text
         etag = created.headers["ETag"]
-        for action in (
-            {"action": "assign", "assignee": "t.moreau"},
-            {"action": "solve", "solution": "Lampe remplacée.", "resolution_code": "replaced"},
-            {"action": "close"},
-        ):
+
+        def act(action: dict[str, str]) -> httpx.Response:
+            nonlocal etag
             moved = httpx.post(
                 f"{api}/tickets/{reference}/transitions",
                 json=action,
                 headers={**supervisor, "If-Match": etag},
                 timeout=30,
             )
-            assert moved.status_code == 200, moved.text
-            etag = moved.headers["ETag"]
-        assert moved.json()["status"] == "closed"
+            if moved.status_code == 200:
+                etag = moved.headers["ETag"]
+            return moved
 
-        mails = wait_for_mails(data_dir / "mail", 4)
+        for action in (
+            {"action": "assign", "assignee": "t.moreau"},
+            {"action": "plan", "planned_for": "2026-12-01T14:00:00+01:00"},
+            {"action": "solve", "solution": "Lampe remplacée.", "resolution_code": "replaced"},
+        ):
+            assert act(action).status_code == 200, action
+        # The visit's sheet is unsigned: the ticket does not close.
+        blocked = act({"action": "close"})
+        assert blocked.status_code == 409, blocked.text
+        assert blocked.json()["type"] == "urn:guichet:problem:unsigned-intervention"
+        [visit] = httpx.get(
+            f"{api}/tickets/{reference}/interventions", headers=supervisor, timeout=30
+        ).json()["items"]
+        path = f"{api}/tickets/{reference}/interventions/{visit['id']}"
+        read = httpx.get(path, headers=supervisor, timeout=30)
+        signed = httpx.post(
+            f"{path}/signature",
+            json={"signer_name": "Mme Claire Martin", "signature": SIGNATURE},
+            headers={**supervisor, "If-Match": read.headers["ETag"]},
+            timeout=30,
+        )
+        assert signed.status_code == 200, signed.text
+        closed = act({"action": "close"})
+        assert closed.status_code == 200, closed.text
+        assert closed.json()["status"] == "closed"
+
+        mails = wait_for_mails(data_dir / "mail", 5)
         received = sorted((m["To"], m["Subject"]) for m in mails)
         assert [to for to, _ in received] == [
             "claire.martin@example.fr",
             "claire.martin@example.fr",
             "claire.martin@example.fr",
             "t.moreau@example.fr",
+            "t.moreau@example.fr",
         ]
         assert all(reference in subject for _, subject in received)
         bodies = [m.get_body(preferencelist=("plain",)) for m in mails]
         assert any(b is not None and "Lampe remplacée." in b.get_content() for b in bodies)
+        # The sheet e-mailed to the technician is the PDF the API renders for that visit.
+        [sheet] = [part for m in mails for part in m.iter_attachments()]
+        assert sheet.get_content_type() == "application/pdf"
+        assert sheet.get_content().startswith(b"%PDF-")
     finally:
         assert guichet.stop() == 0
