@@ -148,6 +148,7 @@ class Kit:
         department: str = "45",
         zone: str = "B",
         opening_hours: list[Json] | None = None,
+        address: str | None = None,
     ) -> str:
         """A site ticketing knows (as if imaging's event had been consumed); its code."""
         code = code or new_code()
@@ -162,6 +163,7 @@ class Kit:
                     "kind_label": "Collège",
                     "department": department,
                     "zone": zone,
+                    "address": address,
                     "opening_hours": opening_hours if opening_hours is not None else OPENING_HOURS,
                     "contacts": [],
                     "active": True,

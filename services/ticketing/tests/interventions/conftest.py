@@ -19,6 +19,7 @@ from PIL.PngImagePlugin import PngInfo
 from ..conftest import TICKETS, Json, Kit
 
 PROBLEM = "urn:guichet:problem:"
+ADDRESS = "2 rue des Écoles, 45000 Orléans"  # the site's, from the park
 PLANNED_FOR = "2026-12-01T14:00:00+01:00"  # a Tuesday afternoon in Paris
 
 
@@ -53,7 +54,7 @@ async def create_technician(kit: Kit, name: str = "Théo Technicien") -> Json:
 async def new_visit(kit: Kit, **ticket_fields: Any) -> Visit:
     """A ticket at a fresh site, on a PC of the park, naming an affected user and a
     hardware need; a fresh technician."""
-    site = await kit.site(name="Collège Jean Zay")
+    site = await kit.site(name="Collège Jean Zay", address=ADDRESS)
     asset_tag = await kit.host(site, room_code="B204", model="OptiPlex 7090")
     ticket = await kit.create_ticket(
         site,

@@ -58,6 +58,7 @@ async def test_the_agenda_lists_the_visits_in_the_range_by_time(kit: Kit) -> Non
     assert visit["site_code"] == first.site_code and visit["site_name"] == "Collège Jean Zay"
     assert visit["room_code"] == "B204"
     assert visit["location"] == "Collège Jean Zay, salle B204"
+    assert visit["site_address"] == "2 rue des Écoles, 45000 Orléans"
     assert visit["requester_name"] == "Mme Claire Martin"
     assert visit["requester_phone"] == "02 38 00 00 00"
     assert visit["affected_phone"] == "02 38 11 22 33"
@@ -182,7 +183,8 @@ async def test_the_feed_is_valid_icalendar(kit: Kit) -> None:
     assert lines[0] == b"BEGIN:VCALENDAR" and lines[-1] == b"END:VCALENDAR"
     unfolded = body.replace(b"\r\n ", b"").decode()
     assert "SUMMARY:" + visit.reference + " — Le poste de la salle B204 ne démarre plus" in unfolded
-    assert "LOCATION:Collège Jean Zay\\, salle B204" in unfolded  # the comma escaped
+    # Where to drive, commas escaped.
+    assert "LOCATION:Collège Jean Zay\\, salle B204\\, 2 rue des Écoles\\, 45000" in unfolded
     assert "Câble réseau\\; prise murale HS\\, à remplacer \\\\ vérifier.\\n" in unfolded
     calendar = parsed(body)
     assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
@@ -192,7 +194,7 @@ async def test_the_feed_is_valid_icalendar(kit: Kit) -> None:
     assert event.start == soon
     assert event.end - event.start == timedelta(hours=1)
     assert "DTSTART:" in unfolded and unfolded.split("DTSTART:")[1][15] == "Z"  # UTC
-    assert event.location == "Collège Jean Zay, salle B204"
+    assert event.location == "Collège Jean Zay, salle B204, 2 rue des Écoles, 45000 Orléans"
     assert str(event.description).startswith(
         "Demandeur : Mme Claire Martin, tél. 02 38 00 00 00\nUtilisateur : M. Paul Durand"
     )

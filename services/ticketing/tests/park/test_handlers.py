@@ -88,6 +88,21 @@ async def test_a_site_is_kept_at_its_highest_version(db_session: AsyncSession) -
     assert kept.opening_hours[0]["ranges"][0]["end"] == "12:30:00"
 
 
+async def test_a_republished_site_fills_what_the_read_model_lacked(
+    db_session: AsyncSession,
+) -> None:
+    """A column the read model gained after the event (the address, revision 0008) is
+    filled when the same version is sent again; an older version still changes nothing."""
+    await deliver(db_session, "imaging.site.registered.v1", site(1))
+    address = "Avenue du Parc, 45430 Chécy"
+    await deliver(db_session, "imaging.site.registered.v1", {**site(1), "address": address})
+    await deliver(db_session, "imaging.site.updated.v1", {**site(0), "address": "ailleurs"})
+    kept = await db_session.get(ParkSite, SITE_ID)
+    assert kept is not None
+    await db_session.refresh(kept)
+    assert (kept.version, kept.address) == (1, address)
+
+
 async def test_hosts_follow_renames_and_retirement_in_any_order(db_session: AsyncSession) -> None:
     await deliver(db_session, "imaging.host.renamed.v1", host(2, "CHYPC-45040001"))
     await deliver(db_session, "imaging.host.registered.v1", host(1, "CHYPC-APC-001"))  # late

@@ -93,6 +93,8 @@ class Intervention(Base):
     category_label: Mapped[str] = mapped_column(String(120))
     site_code: Mapped[str] = mapped_column(String(20))
     site_name: Mapped[str] = mapped_column(String(200))
+    # The site's street address from the park, when imaging knows it.
+    site_address: Mapped[str | None] = mapped_column(String(300))
     room_code: Mapped[str | None] = mapped_column(String(20))
     asset_tag: Mapped[str | None] = mapped_column(String(40))
     model: Mapped[str | None] = mapped_column(String(200))
@@ -128,6 +130,11 @@ class Intervention(Base):
     def location(self) -> str:
         """Where the visit is, as people say it (Localisation)."""
         return f"{self.site_name}, salle {self.room_code}" if self.room_code else self.site_name
+
+    @property
+    def whereabouts(self) -> str:
+        """Where to drive: the location and the street address (a calendar's LOCATION)."""
+        return f"{self.location}, {self.site_address}" if self.site_address else self.location
 
 
 class InterventionSignature(Base):

@@ -115,7 +115,7 @@ def agenda_ics(
         event.add("dtend", visit.planned_for + visit_length)
         event.add("sequence", visit.version - 1)
         event.add("summary", f"{visit.reference} — {visit.title}")
-        event.add("location", visit.location)
+        event.add("location", visit.whereabouts)
         event.add("description", _description(visit))
         event.add("status", "CONFIRMED")
         feed.add_component(event)

@@ -254,6 +254,7 @@ class VisitOut(BaseModel):
     site_name: str
     room_code: str | None
     location: str = Field(description="The site's name and the room, as people say it")
+    site_address: str | None = Field(description="The site's street address, when known")
     requester_name: str
     requester_phone: str | None
     affected_name: str | None
@@ -273,6 +274,7 @@ class VisitOut(BaseModel):
             site_name=visit.site_name,
             room_code=visit.room_code,
             location=visit.location,
+            site_address=visit.site_address,
             requester_name=visit.requester_name,
             requester_phone=visit.requester_phone,
             affected_name=visit.affected_name,

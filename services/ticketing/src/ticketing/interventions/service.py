@@ -51,6 +51,7 @@ from ticketing.interventions.schemas import (
     remote_fields,
     visit_fields,
 )
+from ticketing.park import repository as park
 from ticketing.settings import TicketingSettings
 from ticketing.staff import repository as staff
 from ticketing.staff.models import Technician
@@ -108,7 +109,7 @@ async def create(
         created_by=principal.subject,
         created_at=now,
         updated_at=now,
-        **_copied_from(ticket),
+        **await _copied_from(session, ticket),
     )
     _assign(intervention, technician)
     match data:
@@ -329,7 +330,7 @@ async def plan_visit(
             created_by=principal.subject,
             created_at=now,
             updated_at=now,
-            **_copied_from(ticket),
+            **await _copied_from(session, ticket),
         )
         _assign(intervention, technician)
         repository.add(session, intervention)
@@ -453,10 +454,12 @@ def _assign(intervention: Intervention, technician: Technician) -> None:
     intervention.technician_email = technician.email
 
 
-def _copied_from(ticket: Ticket) -> dict[str, Any]:
-    """What the sheet shows of the ticket, frozen with it."""
+async def _copied_from(session: AsyncSession, ticket: Ticket) -> dict[str, Any]:
+    """What the sheet shows of the ticket, frozen with it, and the site's address."""
+    site = await park.find_site(session, ticket.site_code)
     return {name: getattr(ticket, name) for name in COPIED_FROM_TICKET} | {
-        "notified_at": ticket.created_at
+        "notified_at": ticket.created_at,
+        "site_address": site.address if site is not None else None,
     }
 
 

@@ -27,6 +27,7 @@ async def on_park_event(session: AsyncSession, payload: Any, _envelope: Envelope
                         "kind_label",
                         "department",
                         "zone",
+                        "address",
                         "opening_hours",
                         "contacts",
                         "active",

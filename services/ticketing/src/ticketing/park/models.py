@@ -24,6 +24,8 @@ class ParkSite(Base):
     kind_label: Mapped[str] = mapped_column(String(60))
     department: Mapped[str | None] = mapped_column(String(3))
     zone: Mapped[str] = mapped_column(String(1))
+    # Where a technician drives to (the agenda, the visit's calendar entry).
+    address: Mapped[str | None] = mapped_column(String(300))
     opening_hours: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     active: Mapped[bool]

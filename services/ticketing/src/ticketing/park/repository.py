@@ -23,7 +23,10 @@ async def _keep_newest(
         statement.on_conflict_do_update(
             index_elements=[key],
             set_={name: statement.excluded[name] for name in row if name != key.name},
-            where=table.c.version < statement.excluded.version,
+            # The same version again is the same row: written again, it changes nothing,
+            # but fills what a new column of the read model lacked (`guichet imaging
+            # republish` after such a migration). An older version never wins.
+            where=table.c.version <= statement.excluded.version,
         )
     )
 

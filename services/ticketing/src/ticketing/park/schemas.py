@@ -19,6 +19,7 @@ class SiteChanged(Event):
     kind_label: str
     department: str | None
     zone: str
+    address: str | None = None
     opening_hours: list[dict[str, Any]]
     contacts: list[dict[str, Any]]
     active: bool
