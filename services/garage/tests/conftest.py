@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from garage.main import create_app
 from garage.requests.schemas import SUBMISSION_EXAMPLE
 from garage.settings import GarageSettings
 from guichet_common.identity import mint_token
+from guichet_common.testing.client import app_client
 from guichet_common.testing.html import check_strict_html
 
 BASE_URL = "http://garage.test"
@@ -57,19 +58,13 @@ def make_client(
     """An ASGI client on a fresh app (its own rate limiter); keywords override settings.
     Every HTML page it receives is parsed strictly: a malformed page fails the test."""
 
-    @asynccontextmanager
-    async def factory(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(settings.model_copy(update=overrides))
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 1234))
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=transport,
-                base_url=BASE_URL,
-                event_hooks={"response": [_check_html_page]},
-            ) as client,
-        ):
-            yield client
+    def factory(**overrides: Any) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        return app_client(
+            create_app(settings.model_copy(update=overrides)),
+            BASE_URL,
+            client_address=("203.0.113.7", 1234),
+            event_hooks={"response": [_check_html_page]},
+        )
 
     return factory
 

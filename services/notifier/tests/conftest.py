@@ -23,6 +23,7 @@ from guichet_common.events import Envelope as EventEnvelope
 from guichet_common.events import new_event_id
 from guichet_common.identity import mint_token
 from guichet_common.runtime import Resources
+from guichet_common.testing.client import app_client
 from guichet_common.testing.server import free_port
 from notifier.deliveries.models import Channel, Delivery, DeliveryAttempt
 from notifier.deps import NotifierState
@@ -348,7 +349,5 @@ async def api(
     engine: AsyncEngine, session_factory: SessionFactory, settings: NotifierSettings
 ) -> AsyncIterator[Api]:
     app = create_app(settings, Resources(engine, session_factory))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield Api(client, app, settings)
+    async with app_client(app, "http://t", client_address=("127.0.0.1", 123)) as client:
+        yield Api(client, app, settings)

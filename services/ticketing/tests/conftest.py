@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from guichet_common.identity import mint_token
+from guichet_common.testing.client import app_client
 from ticketing.main import create_app
 from ticketing.park import repository as park
 from ticketing.settings import TicketingSettings
@@ -49,15 +50,8 @@ MakeClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 def make_client(settings: TicketingSettings) -> MakeClient:
     """An ASGI client on a fresh app; keywords override settings."""
 
-    @asynccontextmanager
-    async def factory(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(settings.model_copy(update=overrides))
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 1234))
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client,
-        ):
-            yield client
+    def factory(**overrides: Any) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        return app_client(create_app(settings.model_copy(update=overrides)), BASE_URL)
 
     return factory
 
