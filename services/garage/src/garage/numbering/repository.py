@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, bindparam
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garage.numbering.models import ReferenceCounter
+from guichet_common.references import counter_upsert, take_next
 
 _counter = ReferenceCounter.__table__
 assert isinstance(_counter, Table)
-# Built once: the same statement serves every call, only its parameters change.
-_TAKE_NEXT = (
-    insert(_counter)
-    .values(kind=bindparam("kind"), year=bindparam("year"), last_value=1)
-    .on_conflict_do_update(
-        index_elements=[_counter.c.kind, _counter.c.year],
-        set_={"last_value": _counter.c.last_value + 1},
-    )
-    .returning(_counter.c.last_value)
-)
+_TAKE_NEXT = counter_upsert(_counter)
 
 
 async def next_reference(session: AsyncSession, kind: str, year: int) -> str:
-    """The next number of the year, inside the caller's transaction. The counter row stays
-    locked until commit, which serialises writers (take it as late as the transaction
-    allows); a rollback gives the number back, so there are no gaps."""
-    value: int = (await session.execute(_TAKE_NEXT, {"kind": kind, "year": year})).scalar_one()
+    """The next reference of the year, gap-free (`guichet_common.references.take_next`):
+    take it as late as the transaction allows."""
+    value = await take_next(session, _TAKE_NEXT, kind, year)
     return f"{kind}-{year}-{value:04d}"
