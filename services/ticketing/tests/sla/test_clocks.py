@@ -320,9 +320,10 @@ async def test_a_ticket_without_clocks_moves_as_before(
     kit: Kit, db_session: AsyncSession, settings: TicketingSettings
 ) -> None:
     """A ticket opened before the SLA existed (no clock) still takes every action."""
-    ticket = await tickets.admit_ticket(
+    admitted = await tickets.admit_ticket(
         db_session, intake(await kit.site()), TECHNICIAN, now=paris(2026, 3, 9, 8)
     )
+    ticket = admitted.ticket
     await tickets.file_ticket(db_session, settings, ticket, TECHNICIAN)
     ticket = await act(db_session, settings, ticket, SOLVE, paris(2026, 3, 9, 9))
     ticket = await act(db_session, settings, ticket, REOPEN, paris(2026, 3, 9, 10))

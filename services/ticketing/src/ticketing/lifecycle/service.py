@@ -74,10 +74,10 @@ async def open_ticket(
     the ticket takes its reference, last (`tickets.service.file_ticket`)."""
     now = now or utcnow()
     with session.no_autoflush:  # nothing is written before the ticket has its number
-        ticket = await tickets.admit_ticket(session, data, principal, now=now)
-        await sla.start(session, settings, ticket, now)
-    await tickets.file_ticket(session, settings, ticket, principal)
-    return ticket
+        admitted = await tickets.admit_ticket(session, data, principal, now=now)
+        await sla.start(session, settings, admitted.ticket, admitted.site, now)
+    await tickets.file_ticket(session, settings, admitted.ticket, principal)
+    return admitted.ticket
 
 
 async def edit_ticket(

@@ -30,6 +30,7 @@ from guichet_common.logging import get_logger
 from ticketing.deps import Viewer
 from ticketing.events import TicketSlaBreachedV1, TicketSlaEvent, TicketSlaWarnedV1, outbox
 from ticketing.park import repository as park
+from ticketing.park.models import ParkSite
 from ticketing.settings import TicketingSettings
 from ticketing.sla import repository
 from ticketing.sla.business_time import (
@@ -157,12 +158,16 @@ async def _retarget(session: AsyncSession, clock: SlaClock, priority: int) -> No
 
 
 async def start(
-    session: AsyncSession, settings: TicketingSettings, ticket: Ticket, now: datetime
+    session: AsyncSession,
+    settings: TicketingSettings,
+    ticket: Ticket,
+    site: ParkSite,
+    now: datetime,
 ) -> None:
-    """A new ticket's clocks, both running from its creation on its priority's targets;
-    written with the ticket (`tickets.service.file_ticket`)."""
+    """A new ticket's clocks, both running from its creation on its priority's targets on
+    its `site`'s calendar; written with the ticket (`tickets.service.file_ticket`)."""
     target = await repository.target(session, ticket.priority)
-    calendar = await site_calendar(session, settings, ticket.site_code)
+    calendar = calendar_of(settings, site.zone, site.department, site.opening_hours)
     for kind, minutes in ((ClockKind.TTO, target.tto_minutes), (ClockKind.TTR, target.ttr_minutes)):
         clock = SlaClock(
             ticket_id=ticket.id,

@@ -3,6 +3,7 @@ fields and checklist, the priority from the matrix, a gap-free reference, the hi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,6 +21,7 @@ from ticketing.deps import Viewer
 from ticketing.events import TicketCreatedV1, outbox
 from ticketing.numbering.repository import next_reference
 from ticketing.park import repository as park
+from ticketing.park.models import ParkSite
 from ticketing.priorities import service as priorities
 from ticketing.settings import TicketingSettings
 from ticketing.tickets import repository
@@ -87,13 +89,22 @@ def event_fields(ticket: Ticket, actor: Principal) -> dict[str, Any]:
 # --- intake ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Admission:
+    """A ticket admitted (`admit_ticket`) and the park's site it names, read for the check:
+    what else the ticket's opening needs of the site (its SLA calendar) is taken from it."""
+
+    ticket: Ticket
+    site: ParkSite
+
+
 async def admit_ticket(
     session: AsyncSession,
     data: TicketIn,
     principal: Principal,
     *,
     now: datetime | None = None,
-) -> Ticket:
+) -> Admission:
     """A new ticket, checked and built with its checklist and first history entry, in the
     session but not written yet: it has no reference until `file_ticket`. A refusal leaves
     nothing behind."""
@@ -129,7 +140,7 @@ async def admit_ticket(
     repository.record_change(
         session, ticket, actor=principal.subject, actor_name=principal.name, action="created"
     )
-    return ticket
+    return Admission(ticket, site)
 
 
 async def file_ticket(
